@@ -1,0 +1,39 @@
+"""cascom_sim: linearized cascaded cavity optomechanics.
+
+Steady states (Lyapunov), covariance and Langevin dynamics, and a truncated-Fock QuTiP
+cross-check, for the phase-controlled cascade of Liu et al., Phys. Rev. A 109, 023519 (2024).
+"""
+
+from .conventions import MODES, QUADRATURES, symplectic_form
+from .engine import LindbladModel, drift_and_diffusion
+from .errors import CascomError, ParameterError, UnphysicalModelError, UnstableSystemError
+from .gaussian import (
+    bona_fide_min_eigenvalue,
+    check_bona_fide,
+    is_bona_fide,
+    is_noise_physical,
+    log_negativity,
+    log_negativity_symplectic,
+    noise_physicality_min_eigenvalue,
+    occupations,
+    purities,
+    symplectic_eigenvalues,
+)
+from .lyapunov import solve_lyapunov, solve_lyapunov_reference
+from .meanfield import MeanFields, mean_fields, mean_fields_from_bare_detuning
+from .models import LinearModel, build_model, paper_model
+from .parameters import ModelOptions, Parameters, load_config
+from .stability import assess_stability
+from .steady import SteadyState, analyse, steady_state, steady_states_from_bare_detuning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MODES", "QUADRATURES", "symplectic_form", "LindbladModel", "drift_and_diffusion",
+    "CascomError", "ParameterError", "UnphysicalModelError", "UnstableSystemError",
+    "bona_fide_min_eigenvalue", "check_bona_fide", "is_bona_fide", "is_noise_physical", "log_negativity",
+    "log_negativity_symplectic", "noise_physicality_min_eigenvalue", "occupations", "purities",
+    "symplectic_eigenvalues", "solve_lyapunov", "solve_lyapunov_reference", "MeanFields", "mean_fields",
+    "mean_fields_from_bare_detuning", "LinearModel", "build_model", "paper_model", "ModelOptions",
+    "Parameters", "load_config", "assess_stability", "SteadyState", "analyse", "steady_state", "steady_states_from_bare_detuning",
+]

@@ -1,0 +1,80 @@
+"""The generic engine: a quadratic Hamiltonian and linear jump operators → (A, D).
+
+A linearized model is H = ½ rᵀ H_m r plus jump operators L_k = l_kᵀ r, with r the
+quadrature vector of :mod:`cascom_sim.conventions`.  Its Heisenberg–Langevin equations are
+ṙ = A r + noise with
+
+    A = Ω (H_m + Im Γ),    D = Ω (Re Γ) Ωᵀ,    Γ = Σ_k l_k* l_kᵀ
+
+(A. Serafini, *Quantum Continuous Variables*, CRC Press 2017, Ch. 6).  Check: one mode with
+L = √(2κ) a has l = √κ (1, i), Γ = κ[[1, i], [−i, 1]], hence A = −κ I and D = κ I, the
+optical block of the paper's Eq. (27).  Models built this way are physical by construction:
+D + (i/2)(AΩ + ΩAᵀ) = Ω Γ* Ωᵀ ≥ 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .conventions import complex_to_quadrature, symplectic_form
+
+
+def drift_and_diffusion(hamiltonian: np.ndarray, jumps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A, D) from H_m, shape (..., 2n, 2n), and jump vectors l, shape (..., K, 2n)."""
+    H = np.asarray(hamiltonian, dtype=float)
+    l = np.asarray(jumps, dtype=complex)
+    W = symplectic_form(H.shape[-1] // 2)
+    gamma = np.einsum("...ki,...kj->...ij", l.conj(), l)
+    A = W @ (H + gamma.imag)
+    D = W @ gamma.real @ W.T
+    return A, D
+
+
+def ladder_to_quadrature_vector(coefficients: Sequence[complex] | np.ndarray) -> np.ndarray:
+    """Quadrature vector l of an operator given on ladder operators.
+
+    ``coefficients`` are (μ_1, ν_1, μ_2, ν_2, …) of L = Σ_k μ_k c_k + ν_k c_k†, shape (..., 2n).
+    Since (c_k, c_k†) = T (X_k, Y_k), L = (Tᵀ λ)ᵀ r.
+    """
+    lam = np.asarray(coefficients, dtype=complex)
+    T = complex_to_quadrature(lam.shape[-1] // 2)
+    return lam @ T
+
+
+def hamiltonian_from_ladder(matrix: np.ndarray) -> np.ndarray:
+    """H_m of H = ½ ξ† M ξ with ξ = (c_1, c_1†, c_2, c_2†, …) and Hermitian M.
+
+    Returns the real symmetric part of T† M T; the rest is a c-number and does not act.
+    """
+    M = np.asarray(matrix, dtype=complex)
+    T = complex_to_quadrature(M.shape[-1] // 2)
+    S = np.conj(T.T) @ M @ T
+    return 0.5 * (S + np.swapaxes(S, -1, -2)).real
+
+
+@dataclass(frozen=True)
+class LindbladModel:
+    """A quadratic Hamiltonian and jump operators in the quadrature basis.
+
+    Attributes
+    ----------
+    hamiltonian : ndarray, shape (2n, 2n)
+        Real symmetric H_m (rad/s), H = ½ rᵀ H_m r.
+    jumps : ndarray, shape (K, 2n)
+        Complex l_k with L_k = l_kᵀ r (s^-1/2).
+    modes : tuple of str
+        Mode names in quadrature order.
+    labels : tuple of str
+        A short description of each jump operator.
+    """
+
+    hamiltonian: np.ndarray
+    jumps: np.ndarray
+    modes: tuple[str, ...] = ("a1", "a2", "b1", "b2")
+    labels: tuple[str, ...] = field(default=())
+
+    def drift_and_diffusion(self) -> tuple[np.ndarray, np.ndarray]:
+        return drift_and_diffusion(self.hamiltonian, self.jumps)

@@ -1,0 +1,29 @@
+"""Exception hierarchy of cascom_sim.
+
+Every error raised on purpose by the package subclasses :class:`CascomError`, so a
+caller (and the command line) can tell a user mistake or a physics verdict from a bug.
+"""
+
+from __future__ import annotations
+
+
+class CascomError(Exception):
+    """Base class of every error raised on purpose by cascom_sim."""
+
+
+class ParameterError(CascomError, ValueError):
+    """A parameter or option is invalid; the message names it, its value and the allowed range."""
+
+    def __init__(self, name: str, value: object, allowed: str):
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"parameter {name!r} = {value!r} is invalid: allowed {allowed}")
+
+
+class UnstableSystemError(CascomError):
+    """The drift matrix has an eigenvalue with non-negative real part: no steady state exists."""
+
+
+class UnphysicalModelError(CascomError):
+    """A linear model or a covariance matrix violates a quantum (uncertainty-principle) condition."""

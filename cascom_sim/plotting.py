@@ -1,0 +1,94 @@
+"""Matplotlib figures.  Imports only the public API; physics never imports this module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from .parameters import SPECS  # noqa: E402
+
+_LABELS = {
+    "detuning": r"$\Delta/\omega_m$",
+    "dtheta_pi": r"$\Delta\theta/\pi$",
+    "phi_pi": r"$\varphi/\pi$",
+    "omega_m": r"$\omega_m/2\pi$ (Hz)",
+    "power": r"$P$ (W)",
+    "temperature": r"$T$ (K)",
+    "eta": r"$\eta$",
+    "kappa": r"$\kappa/2\pi$ (Hz)",
+}
+
+
+def axis_label(name: str) -> str:
+    return _LABELS.get(name, f"{name} ({SPECS[name].unit})" if name in SPECS else name)
+
+
+def conventions_line(attrs: dict) -> str:
+    return (f"model={attrs.get('model')}, units={attrs.get('units_reading')}, "
+            f"coupling={attrs.get('coupling')}, bath={attrs.get('bath')}, pair={attrs.get('pair')}")
+
+
+def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
+    """Density plot (2-D, in the manner of Fig. 2(b)) or line plot (1-D) of E_N.
+
+    Unstable points are grey, stable points whose covariance is not bona fide are red
+    (their E_N is withheld); a dashed contour encloses points whose noise is unphysical.
+    """
+    dims = list(ds["E_N"].dims)
+    attrs = dict(ds.attrs)
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
+    en = ds["E_N"].values
+    stable = ds["stable"].values.astype(bool)
+    bona = ds["bona_fide"].values
+    noise = ds["noise_physical"].values.astype(bool)
+    handles = []
+    if len(dims) == 2:
+        x, y = ds[dims[0]].values, ds[dims[1]].values
+        im = ax.pcolormesh(x, y, en.T, shading="auto", cmap="viridis")
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(r"$E_N$")
+        status = np.where(~stable, 1.0, np.where(bona == 0, 2.0, np.nan))
+        ax.pcolormesh(x, y, status.T, shading="auto", cmap=ListedColormap(["0.75", "tab:red"]), vmin=1, vmax=2)
+        if noise.any() and (~noise).any():
+            ax.contour(x, y, noise.T.astype(float), levels=[0.5], colors="k", linestyles="--", linewidths=1)
+        ax.set_xlabel(axis_label(dims[0]))
+        ax.set_ylabel(axis_label(dims[1]))
+        handles += [Patch(color="0.75", label="unstable: no steady state"),
+                    Patch(color="tab:red", label="stable, V not bona fide")]
+    else:
+        x = ds[dims[0]].values
+        ax.plot(x, en, color="tab:blue", lw=2, label=r"$E_N$ (stable, bona fide)")
+        ymax = max(np.nanmax(en) if np.isfinite(en).any() else 0.0, 1e-3) * 1.1
+        ax.fill_between(x, 0, ymax, where=~stable, color="0.85", step="mid", label="unstable")
+        ax.fill_between(x, 0, ymax, where=stable & (bona == 0), color="tab:red", alpha=0.3, step="mid",
+                        label="not bona fide")
+        ax.set_ylim(0, ymax)
+        ax.set_xlabel(axis_label(dims[0]))
+        ax.set_ylabel(r"$E_N$")
+    note = []
+    if not noise.any():
+        note.append("noise unphysical at every point")
+    elif not noise.all():
+        note.append("dashed: boundary of physical noise")
+    fixed = ", ".join(f"{k[6:]}={attrs[k]:g}" for k in sorted(attrs)
+                      if k.startswith("param_") and not k.endswith("_units")
+                      and k[6:] in ("phi_pi", "dtheta_pi", "eta", "detuning", "power", "temperature"))
+    ax.set_title((title or "Steady-state entanglement") + "\n" + conventions_line(attrs), fontsize=9)
+    fig.text(0.01, 0.01, fixed + ("; " + "; ".join(note) if note else ""), fontsize=7)
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.8)
+    else:
+        ax.legend(fontsize=7)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,152 @@
+"""Steady state of a linear model: stability, Lyapunov covariance, physicality, E_N."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import gaussian
+from .lyapunov import lyapunov_residual, solve_lyapunov
+from .models import LinearModel, build_model
+from .parameters import ModelOptions, Parameters
+from .stability import StabilityReport, assess_stability
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """Steady state of one parameter point, with the conventions and checks that qualify it.
+
+    ``covariance`` and ``E_N`` are None when the point is unstable (no steady state).
+    ``E_N`` is also None when the covariance is not bona fide; its formal value is then in
+    ``E_N_formal`` and ``warnings`` says why.
+    """
+
+    parameters: Parameters
+    options: ModelOptions
+    pair: tuple[str, str]
+    model: LinearModel = field(repr=False)
+    stability: StabilityReport
+    noise_physical: bool
+    noise_min_eigenvalue: float
+    covariance: np.ndarray | None = field(repr=False)
+    bona_fide: bool | None
+    bona_fide_min_eigenvalue: float | None
+    E_N: float | None
+    E_N_formal: float | None
+    E_N_symplectic: float | None
+    occupations: np.ndarray | None
+    purities: np.ndarray | None
+    lyapunov_residual: float | None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def stable(self) -> bool:
+        return self.stability.stable
+
+    @property
+    def drift(self) -> np.ndarray:
+        return self.model.drift
+
+    @property
+    def diffusion(self) -> np.ndarray:
+        return self.model.diffusion
+
+    @property
+    def alpha(self) -> np.ndarray:
+        return self.model.mean_fields.alpha
+
+    def __repr__(self) -> str:
+        en = "—" if self.E_N is None else f"{self.E_N:.6g}"
+        return (f"SteadyState(model={self.options.model!r}, units={self.options.units!r}, "
+                f"coupling={self.options.coupling!r}, bath={self.options.bath!r}, pair={self.pair}, "
+                f"stable={self.stable}, noise_physical={self.noise_physical}, "
+                f"bona_fide={self.bona_fide}, E_N={en})")
+
+
+def _warnings(stab: StabilityReport, noise_ok: bool, bona: bool | None) -> tuple[str, ...]:
+    w = []
+    if not stab.agree:
+        w.append(f"stability criteria disagree (eigenvalues: {stab.by_eigenvalues}, "
+                 f"Routh-Hurwitz: {stab.by_routh_hurwitz}); treated as unstable")
+    if not stab.stable:
+        w.append(f"unstable: max Re(eigenvalue of A) = {stab.max_re_eigenvalue:.4g} 1/s; no steady state")
+    if not noise_ok:
+        w.append("noise not physical: D + (i/2)(AΩ + ΩAᵀ) is not positive semidefinite, so no quantum "
+                 "(Lindblad) evolution has this drift and diffusion")
+    if bona is False:
+        w.append("covariance not bona fide (V + iΩ/2 has a negative eigenvalue): E_N withheld")
+    return tuple(w)
+
+
+def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1", "b2")) -> SteadyState:
+    """Stability, Lyapunov covariance and the physicality checks of one built model."""
+    pair = tuple(pair)
+    gaussian.pair_indices(pair)  # validates the names
+    if len(pair) != 2 or pair[0] == pair[1]:
+        from .errors import ParameterError
+
+        raise ParameterError("pair", ",".join(pair), "two different modes among a1, a2, b1, b2")
+    A, D = model.drift, model.diffusion
+    stab = assess_stability(A)
+    noise_min = float(gaussian.noise_physicality_min_eigenvalue(A, D))
+    noise_ok = bool(gaussian.is_noise_physical(A, D))
+    V = bona = lam = en = en_formal = en_sym = occ = pur = res = None
+    if stab.stable:
+        V = solve_lyapunov(A, D)
+        lam = float(gaussian.bona_fide_min_eigenvalue(V))
+        bona = bool(gaussian.is_bona_fide(V))
+        en_formal = float(gaussian.log_negativity(V, pair))
+        en_sym = float(gaussian.log_negativity_symplectic(V, pair))
+        en = en_formal if bona else None
+        occ = gaussian.occupations(V)
+        pur = gaussian.purities(V)
+        res = float(lyapunov_residual(A, V, D))
+    return SteadyState(parameters=params, options=model.options, pair=pair, model=model, stability=stab,
+                       noise_physical=noise_ok, noise_min_eigenvalue=noise_min, covariance=V,
+                       bona_fide=bona, bona_fide_min_eigenvalue=lam, E_N=en, E_N_formal=en_formal,
+                       E_N_symplectic=en_sym, occupations=occ, purities=pur, lyapunov_residual=res,
+                       warnings=_warnings(stab, noise_ok, bona))
+
+
+def steady_state(params: Parameters | None = None, options: ModelOptions | None = None,
+                 pair: Sequence[str] = ("b1", "b2")) -> SteadyState:
+    """Steady state of the selected model at one parameter point.
+
+    Parameters
+    ----------
+    params : Parameters
+        A single point (scalar fields); defaults to the paper's Fig. 2(a) point at Δθ = 0.25π.
+    options : ModelOptions
+        Model and readings; defaults to the paper's model, consistent units, paper coupling and bath.
+    pair : two mode names
+        The pair whose logarithmic negativity is reported.
+
+    Examples
+    --------
+    >>> s = steady_state(Parameters(detuning=1.4, dtheta_pi=0.25))
+    >>> s.options.units
+    'consistent'
+    """
+    params = Parameters() if params is None else params
+    options = ModelOptions() if options is None else options
+    if params.shape:
+        raise ValueError("steady_state takes a single parameter point; use cascom_sim.sweep for grids")
+    return analyse(build_model(params, options), params, pair)
+
+
+def steady_states_from_bare_detuning(params: Parameters, bare_detuning: float, options: ModelOptions | None = None,
+                                     pair: Sequence[str] = ("b1", "b2")) -> list[SteadyState]:
+    """Every mean-field branch for a bare detuning Δ_c/ω_m, each with its stability and E_N.
+
+    Several entries mean optical bistability; typically only some branches are stable.
+    ``params.detuning`` is ignored (the effective detunings follow from Δ_c).
+    """
+    from .meanfield import mean_fields_from_bare_detuning
+
+    options = ModelOptions() if options is None else options
+    out = []
+    for mf in mean_fields_from_bare_detuning(params, bare_detuning, options):
+        out.append(analyse(build_model(params, options, mf), params, pair))
+    return out

@@ -1,0 +1,98 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cascom_sim.cli import main
+
+KEYS = {"parameters", "model", "units_reading", "alpha", "stable", "max_re_eigenvalue", "noise_physical",
+        "bona_fide", "E_N", "drift_matrix", "diffusion_matrix", "covariance_matrix", "pair"}
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_steady_json_at_fig2a_point(capsys):
+    code, out, err = run(capsys, "steady", "--set", "detuning=1.4", "--set", "dtheta_pi=0.25",
+                         "--set", "phi_pi=0.8", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert KEYS <= set(d)
+    assert d["model"] == "paper" and d["units_reading"] == "consistent" and d["pair"] == ["b1", "b2"]
+    assert d["stable"] is False and d["E_N"] is None and d["covariance_matrix"] is None
+    assert d["noise_physical"] is False
+    assert np.shape(d["drift_matrix"]) == (8, 8) and np.shape(d["diffusion_matrix"]) == (8, 8)
+    assert len(d["alpha"]) == 2 and len(d["alpha"][0]) == 2
+    assert d["max_re_eigenvalue"] > 0
+    assert d["parameters"]["values"]["detuning"] == 1.4
+
+
+def test_steady_json_stable_case_has_covariance(capsys, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("eta = 0.0\ndetuning = 1.0\nmass = 2e-17\npower = 0.2\ntemperature = 0.01\n"
+                   "[options]\npair = \"a1,b1\"\n")
+    code, out, _ = run(capsys, "steady", "--config", str(cfg), "--json")
+    d = json.loads(out)
+    assert d["stable"] and d["bona_fide"] and d["pair"] == ["a1", "b1"]
+    assert d["E_N"] > 0.05
+    V = np.array(d["covariance_matrix"])
+    np.testing.assert_allclose(V, V.T, atol=1e-12 * np.max(np.abs(V)))
+
+
+def test_steady_table_names_conventions(capsys):
+    code, out, _ = run(capsys, "steady", "--units", "literal", "--coupling", "standard", "--bath", "brownian")
+    assert code == 0
+    assert "units reading literal" in out and "coupling standard" in out and "bath brownian" in out
+    assert "stable: False" in out
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["steady", "--set", "eta=1.5"], "'eta' = 1.5"),
+    (["steady", "--set", "kappa=-1"], "'kappa' = -1.0"),
+    (["steady", "--set", "temperature=-1"], "'temperature'"),
+    (["steady", "--set", "mass=0"], "'mass' = 0.0"),
+    (["steady", "--set", "power=nan"], "'power' = nan"),
+    (["steady", "--set", "detuning=inf"], "'detuning' = inf"),
+    (["steady", "--set", "bogus=1"], "'bogus'"),
+    (["steady", "--set", "eta"], "--set"),
+    (["steady", "--config", "/no/such/file.toml"], "--config"),
+    (["steady", "--units", "weird"], "--units"),
+    (["steady", "--pair", "b1,x9"], "pair"),
+    (["sweep", "--x", "detuning=1:2", "--out", "x.nc"], "NAME=START:STOP:NUM"),
+])
+def test_bad_input_one_line_exit_2(capsys, argv, fragment):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("cascom: error:")
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_module_entry_point_exit_code_and_no_traceback():
+    r = subprocess.run([sys.executable, "-m", "cascom_sim", "steady", "--set", "eta=1.5"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "allowed 0 ≤ eta ≤ 1" in r.stderr
+
+
+def test_sweep_writes_netcdf_and_plot(capsys, tmp_path):
+    import xarray as xr
+
+    out, png = tmp_path / "s.nc", tmp_path / "s.png"
+    code, stdout, _ = run(capsys, "sweep", "--x", "detuning=0.5:2.5:7", "--y", "phi_pi=0.4:0.6:5",
+                          "--units", "literal", "--out", str(out), "--plot", str(png), "--json")
+    assert code == 0
+    summary = json.loads(stdout)
+    assert summary["points"] == 35 and summary["units_reading"] == "literal"
+    ds = xr.open_dataset(out, engine="scipy")
+    assert ds["E_N"].shape == (7, 5)
+    np.testing.assert_allclose(ds["detuning"].values, np.linspace(0.5, 2.5, 7))
+    assert ds.attrs["units_reading"] == "literal" and ds.attrs["param_eta"] == 1.0
+    assert ds["phi_pi"].attrs["units"] == "π rad"
+    assert png.stat().st_size > 10_000
