@@ -51,7 +51,8 @@ def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
     handles = []
     if len(dims) == 2:
         x, y = ds[dims[0]].values, ds[dims[1]].values
-        im = ax.pcolormesh(x, y, en.T, shading="auto", cmap="viridis")
+        top = float(np.nanmax(en)) if np.isfinite(en).any() else 0.0
+        im = ax.pcolormesh(x, y, en.T, shading="auto", cmap="viridis", vmin=0.0, vmax=max(top, 1e-3))
         cb = fig.colorbar(im, ax=ax)
         cb.set_label(r"$E_N$")
         status = np.where(~stable, 1.0, np.where(bona == 0, 2.0, np.nan))
