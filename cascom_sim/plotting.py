@@ -93,3 +93,36 @@ def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_evolution(ev, path: str | Path, title: str | None = None) -> Path:
+    """E_N(t) with its confidence band against the stationary value, and occupations n(t)."""
+    t_us = ev.times * 1e6
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 6.4), dpi=110, sharex=True)
+    ax1.plot(t_us, ev.E_N, color="tab:blue", lw=2, label=f"$E_N$ ({ev.method})")
+    if ev.E_N_ci is not None:
+        ax1.fill_between(t_us, np.clip(ev.E_N_ci[:, 0], 0, None), ev.E_N_ci[:, 1], color="tab:blue", alpha=0.25,
+                         label=f"95 % interval, {ev.n_trajectories} trajectories")
+    if ev.stationary_E_N is not None:
+        ax1.axhline(ev.stationary_E_N, color="k", ls="--", lw=1, label=f"Lyapunov $E_N$ = {ev.stationary_E_N:.4g}")
+    if ev.metrics.bona_fide_until is not None:
+        ax1.axvline(ev.metrics.bona_fide_until * 1e6, color="tab:red", lw=1,
+                    label=r"first violation of $V+i\Omega/2\geq0$")
+    ax1.set_ylabel(rf"$E_N$({ev.pair[0]}, {ev.pair[1]})")
+    ax1.legend(fontsize=7)
+    for k, name in enumerate(("a1", "a2", "b1", "b2")):
+        ax2.plot(t_us, np.clip(ev.occupations[:, k], 1e-6, None), label=f"$n_{{{name}}}$")
+    ax2.set_yscale("log")
+    ax2.set_xlabel(r"time ($\mu$s)")
+    ax2.set_ylabel("mean occupation")
+    ax2.legend(fontsize=7, ncol=4)
+    o = ev.model.options
+    status = f"stable={ev.stable}, noise physical={ev.noise_physical}"
+    ax1.set_title((title or "Transient build-up of entanglement") + "\n"
+                  + f"model={o.model}, units={o.units}, coupling={o.coupling}, bath={o.bath}\n{status}", fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

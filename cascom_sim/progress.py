@@ -25,7 +25,7 @@ class TqdmProgress(NoProgress):
     def start(self, total: int, description: str = "") -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, desc=description, unit="pt", dynamic_ncols=True, leave=False)
+        self._bar = tqdm(total=total, desc=description, dynamic_ncols=True, leave=False)
 
     def advance(self, n: int = 1) -> None:
         if self._bar is not None:

@@ -8,8 +8,6 @@ coordinates, units, every other parameter and the conventions used.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from .lyapunov import solve_lyapunov
 from .models import build_model
 from .parameters import SPECS, ModelOptions, Parameters
 from .progress import NoProgress
+from .storage import save_dataset
 from .stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
 
 
@@ -85,20 +84,6 @@ class SweepResult:
     def save(self, path: str | Path) -> Path:
         """Write NetCDF atomically (temporary file, then rename)."""
         return save_dataset(self.dataset, path)
-
-
-def save_dataset(ds: xr.Dataset, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="scipy")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 def evaluate_points(params: Parameters, options: ModelOptions, pair: Sequence[str]) -> dict[str, np.ndarray]:

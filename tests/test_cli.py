@@ -96,3 +96,35 @@ def test_sweep_writes_netcdf_and_plot(capsys, tmp_path):
     assert ds.attrs["units_reading"] == "literal" and ds.attrs["param_eta"] == 1.0
     assert ds["phi_pi"].attrs["units"] == "π rad"
     assert png.stat().st_size > 10_000
+
+
+def test_evolve_json_keys_and_values(capsys, tmp_path):
+    base = ["--set", "eta=0", "--set", "detuning=1", "--set", "mass=2e-17", "--set", "power=0.2",
+            "--set", "temperature=0.01", "--pair", "a1,b1"]
+    code, out, _ = run(capsys, "evolve", *base, "--t-end", "3e-6", "--points", "31", "--json")
+    assert code == 0
+    d = json.loads(out)
+    for k in ("times", "E_N", "E_N_ci", "covariance_final", "stationary_E_N", "bona_fide_until", "model",
+              "units_reading", "stable", "noise_physical"):
+        assert k in d
+    assert len(d["times"]) == 31 and d["times"][-1] == pytest.approx(3e-6)
+    assert d["E_N_ci"] is None and d["bona_fide_until"] is None
+    assert d["E_N"][-1] == pytest.approx(d["stationary_E_N"], abs=1e-6)
+    nc, png = tmp_path / "e.nc", tmp_path / "e.png"
+    code, out, _ = run(capsys, "evolve", *base, "--t-end", "3e-7", "--points", "11", "--method", "langevin",
+                       "--trajectories", "512", "--seed", "5", "--json", "--out", str(nc), "--plot", str(png))
+    d = json.loads(out)
+    assert len(d["E_N_ci"]) == 11 and d["trajectories"] == 512 and d["seed"] == 5
+    assert png.stat().st_size > 10_000 and nc.stat().st_size > 1_000
+
+
+def test_evolve_unstable_reports_growth_rate(capsys):
+    code, out, _ = run(capsys, "evolve", "--t-end", "1e-8", "--points", "5", "--json")
+    d = json.loads(out)
+    assert d["stable"] is False and d["stationary_E_N"] is None
+    assert d["growth_rate"] == pytest.approx(1.7474e8, rel=1e-3)
+
+
+def test_evolve_refuses_unaffordable_euler(capsys):
+    code, _, err = run(capsys, "evolve", "--method", "euler")
+    assert code == 2 and "langevin" in err and err.count("\n") == 1

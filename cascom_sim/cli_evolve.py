@@ -1,0 +1,141 @@
+"""``cascom evolve``: covariance ODE and Langevin ensembles from the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from .errors import ParameterError
+
+#: Euler–Maruyama's step is chosen so that h·max|λ(A)| ≤ this; beyond the budget we refuse.
+EULER_STEP_FACTOR = 3e-3
+EULER_BUDGET = 2e9  # trajectory-steps
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("evolve", parents=[common], help="covariance ODE or Langevin ensemble in time")
+    p.add_argument("--method", choices=("covariance", "ode", "langevin", "euler"), default="covariance")
+    p.add_argument("--t-end", type=float, default=None, metavar="SECONDS",
+                   help="end time (default: 5 mechanical damping times, 5/γ_m)")
+    p.add_argument("--points", type=int, default=201, help="output times, including t = 0")
+    p.add_argument("--trajectories", type=int, default=4000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--substeps", type=int, default=None, help="Euler steps per output interval (default: automatic)")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--tolerance", type=float, default=1e-3, help="E_N tolerance for the convergence time")
+    p.add_argument("--out", metavar="FILE.nc")
+    p.add_argument("--plot", metavar="FILE.png")
+    p.set_defaults(func=cmd_evolve)
+
+
+def _evolution_dataset(ev, params):
+    import xarray as xr
+
+    from .parameters import SPECS
+
+    o = ev.model.options
+    ci = ev.E_N_ci if ev.E_N_ci is not None else np.full((ev.times.size, 2), np.nan)
+    attrs = {"title": "cascom_sim evolution", "method": ev.method, "model": o.model, "units_reading": o.units,
+             "coupling": o.coupling, "bath": o.bath, "pair": ",".join(ev.pair), "stable": int(ev.stable),
+             "noise_physical": int(ev.noise_physical),
+             "stationary_E_N": np.nan if ev.stationary_E_N is None else ev.stationary_E_N,
+             "trajectories": ev.n_trajectories or 0, "seed": ev.seed if ev.seed is not None else -1}
+    for name in params.names():
+        attrs[f"param_{name}"] = float(getattr(params, name))
+        attrs[f"param_{name}_units"] = SPECS[name].unit
+    q = ["Xa1", "Ya1", "Xa2", "Ya2", "Xb1", "Yb1", "Xb2", "Yb2"]
+    return xr.Dataset(
+        {"covariance": (("time", "row", "col"), ev.covariances),
+         "E_N": ("time", ev.E_N), "E_N_ci_low": ("time", ci[:, 0]), "E_N_ci_high": ("time", ci[:, 1]),
+         "bona_fide": ("time", ev.bona_fide.astype(np.int8)),
+         "occupation": (("time", "mode"), ev.occupations)},
+        coords={"time": ("time", ev.times, {"units": "s"}), "row": q, "col": q, "mode": ["a1", "a2", "b1", "b2"]},
+        attrs=attrs)
+
+
+def evolve_json(ev, params) -> dict:
+    from .cli import _parameters_block
+
+    o = ev.model.options
+    m = ev.metrics
+    return {
+        "parameters": _parameters_block(params, o),
+        "model": o.model, "units_reading": o.units, "coupling": o.coupling, "bath": o.bath, "pair": list(ev.pair),
+        "method": ev.method, "stable": ev.stable, "noise_physical": ev.noise_physical,
+        "max_re_eigenvalue": float(np.max(np.linalg.eigvals(ev.model.drift).real)),
+        "times": ev.times.tolist(), "E_N": ev.E_N.tolist(),
+        "E_N_ci": None if ev.E_N_ci is None else ev.E_N_ci.tolist(),
+        "bona_fide": ev.bona_fide.tolist(),
+        "occupations": ev.occupations.tolist(),
+        "covariance_final": ev.covariance_final.tolist(),
+        "stationary_E_N": ev.stationary_E_N,
+        "bona_fide_until": m.bona_fide_until,
+        "convergence_time": m.convergence_time, "convergence_tolerance": m.tolerance,
+        "max_E_N": m.max_E_N, "time_of_max_E_N": m.time_of_max, "birth_time": m.birth_time,
+        "growth_rate": m.growth_rate,
+        "trajectories": ev.n_trajectories, "seed": ev.seed, "stats": ev.stats,
+    }
+
+
+def cmd_evolve(args) -> int:
+    from .cli import _resolve
+    from .dynamics import evolve_covariance, evolve_ensemble, initial_covariance
+    from .models import build_model
+    from .progress import NoProgress, TqdmProgress
+
+    params, options, pair = _resolve(args)
+    if args.points < 2:
+        raise ParameterError("points", args.points, "an integer ≥ 2")
+    t_end = args.t_end if args.t_end is not None else 5.0 / float(params.gamma_m_rad)
+    if not (math.isfinite(t_end) and t_end > 0):
+        raise ParameterError("t-end", args.t_end, "a finite time > 0 (s)")
+    if args.workers < 1:
+        raise ParameterError("workers", args.workers, "an integer ≥ 1")
+    times = np.linspace(0.0, t_end, args.points)
+    model = build_model(params, options)
+    V0 = initial_covariance(params)
+    progress = NoProgress() if args.json else TqdmProgress()
+    if args.method in ("covariance", "ode"):
+        ev = evolve_covariance(model, times, V0, pair, method=args.method, tolerance=args.tolerance)
+    else:
+        substeps = 1
+        if args.method == "euler":
+            rate = float(np.max(np.abs(np.linalg.eigvals(model.drift))))
+            substeps = args.substeps or max(1, math.ceil((times[1] - times[0]) * rate / EULER_STEP_FACTOR))
+            cost = substeps * (args.points - 1) * args.trajectories
+            if args.substeps is None and cost > EULER_BUDGET:
+                raise ParameterError(
+                    "method", "euler",
+                    f"a run Euler–Maruyama can afford: h·max|λ| ≤ {EULER_STEP_FACTOR} needs {cost:.2g} trajectory-steps "
+                    f"(> {EULER_BUDGET:.0e}); shorten --t-end or use --method langevin, exact at any step")
+        ev = evolve_ensemble(model, times, V0, args.trajectories, seed=args.seed, pair=pair, method=args.method,
+                             substeps=substeps, workers=args.workers, progress=progress, tolerance=args.tolerance)
+    if args.out:
+        from .storage import save_dataset
+
+        save_dataset(_evolution_dataset(ev, params), args.out)
+    if args.plot:
+        from .plotting import plot_evolution
+
+        plot_evolution(ev, args.plot)
+    if args.json:
+        print(json.dumps(evolve_json(ev, params)))
+    else:
+        m = ev.metrics
+        fmt = lambda x, u="": "—" if x is None else f"{x:.4g}{u}"  # noqa: E731
+        print(f"cascom evolve — method {ev.method}, model {options.model}, units reading {options.units}, "
+              f"coupling {options.coupling}, bath {options.bath}, pair {','.join(pair)}")
+        print(f"  stable: {ev.stable}   noise physical: {ev.noise_physical}   "
+              f"growth rate: {fmt(m.growth_rate, ' 1/s')}")
+        print(f"  t_end = {t_end:.4g} s, {args.points} points"
+              + (f", {ev.n_trajectories} trajectories, seed {ev.seed}" if ev.n_trajectories else ""))
+        ci = "" if ev.E_N_ci is None else f"  (95 %: {ev.E_N_ci[-1, 0]:.4g} … {ev.E_N_ci[-1, 1]:.4g})"
+        print(f"  E_N(t_end) = {ev.E_N[-1]:.5g}{ci};  stationary (Lyapunov) E_N = {fmt(ev.stationary_E_N)}")
+        print(f"  max E_N = {m.max_E_N:.4g} at t = {m.time_of_max:.4g} s;  birth: {fmt(m.birth_time, ' s')};  "
+              f"within {m.tolerance:g} of stationary from: {fmt(m.convergence_time, ' s')}")
+        print(f"  V(t) bona fide until: {fmt(m.bona_fide_until, ' s') if m.bona_fide_until else 'always'}")
+        print(f"  wall time: {ev.stats['wall_time_s']:.3g} s" + (f" → {args.out}" if args.out else "")
+              + (f", plot {args.plot}" if args.plot else ""))
+    return 0
