@@ -128,3 +128,33 @@ def test_evolve_unstable_reports_growth_rate(capsys):
 def test_evolve_refuses_unaffordable_euler(capsys):
     code, _, err = run(capsys, "evolve", "--method", "euler")
     assert code == 2 and "langevin" in err and err.count("\n") == 1
+
+
+ME_SET = ["--set", "omega_m=1e6", "--set", "kappa=0.5e6", "--set", "gamma_m=1e5", "--set", "temperature=2.2e-5",
+          "--set", "eta=0", "--set", "mass=2e-15", "--set", "power=3e-7", "--set", "detuning=1"]
+
+
+def test_master_json_converges(capsys):
+    code, out, _ = run(capsys, "master", *ME_SET, "--modes", "a1,b1", "--pair", "a1,b1", "--cutoff", "4,5",
+                       "--cutoff", "6,9", "--json")
+    assert code == 0
+    d = json.loads(out)
+    for k in ("cutoffs", "covariance_matrix", "lyapunov_covariance", "relative_difference", "E_N"):
+        assert d[k] is not None
+    assert d["cutoffs"] == [[4, 5], [6, 9]]
+    assert d["relative_difference"] < 1e-5 and d["master_equation_exists"] is True
+    assert d["E_N"] == pytest.approx(d["E_N_lyapunov"], abs=1e-5)
+
+
+def test_master_says_why_there_is_no_master_equation(capsys):
+    code, out, _ = run(capsys, "master", "--units", "literal", "--set", "phi_pi=0.6", "--set", "detuning=1.5",
+                       "--set", "dtheta_pi=0.1", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["stable"] is True
+    assert d["master_equation_exists"] is False and "no master equation exists" in d["reason"]
+    assert d["covariance_matrix"] is None
+
+
+def test_master_bad_cutoff(capsys):
+    code, _, err = run(capsys, "master", *ME_SET, "--modes", "a1,b1", "--pair", "a1,b1", "--cutoff", "1")
+    assert code == 2 and "cutoff" in err
