@@ -126,3 +126,43 @@ def plot_evolution(ev, path: str | Path, title: str | None = None) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def new_panels(n: int):
+    """A row of n panels for side-by-side models."""
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.6), dpi=100, squeeze=False)
+    return fig, list(axes[0])
+
+
+def density_panel(ax, ds) -> None:
+    """E_N density on one axis; grey unstable, red not bona fide (E_N withheld)."""
+    dims = list(ds["E_N"].dims)
+    x, y = ds[dims[0]].values, ds[dims[1]].values
+    en = ds["E_N"].values
+    stable = ds["stable"].values.astype(bool)
+    bona = ds["bona_fide"].values
+    top = float(np.nanmax(en)) if np.isfinite(en).any() else 0.0
+    im = ax.pcolormesh(x, y, en.T, shading="auto", cmap="viridis", vmin=0.0, vmax=max(top, 1e-3))
+    status = np.where(~stable, 1.0, np.where(bona == 0, 2.0, np.nan))
+    ax.pcolormesh(x, y, status.T, shading="auto", cmap=ListedColormap(["0.75", "tab:red"]), vmin=1, vmax=2)
+    ax.figure.colorbar(im, ax=ax, label=r"$E_N$")
+    ax.set_xlabel(axis_label(dims[0]))
+    ax.set_ylabel(axis_label(dims[1]))
+
+
+def line_panel(ax, ds, label: str) -> None:
+    """E_N along one axis; unstable stretches shaded grey, not-bona-fide red."""
+    dim = ds["E_N"].dims[0]
+    x = ds[dim].values
+    en = ds["E_N"].values
+    stable = ds["stable"].values.astype(bool)
+    bona = ds["bona_fide"].values
+    (line,) = ax.plot(x, np.where(np.isfinite(en), en, np.nan), lw=2, label=label)
+    lo, hi = ax.get_ylim()
+    ax.fill_between(x, 0, 1, where=~stable, color="0.85", alpha=0.5, transform=ax.get_xaxis_transform(), step="mid")
+    ax.fill_between(x, 0, 1, where=stable & (bona == 0), color="tab:red", alpha=0.15,
+                    transform=ax.get_xaxis_transform(), step="mid")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(axis_label(dim))
+    ax.set_ylabel(r"$E_N$")
+    ax.legend(fontsize=7)

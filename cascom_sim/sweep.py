@@ -100,8 +100,9 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair: Sequence[st
         "stable_routh_hurwitz": by_rh,
         "max_re_eigenvalue": max_real_eigenvalue(A),
         "noise_physical": gaussian.is_noise_physical(A, D),
-        "photon_number_1": model.mean_fields.photon_numbers[..., 0],
-        "photon_number_2": model.mean_fields.photon_numbers[..., 1],
+        # mean fields do not depend on every parameter (e.g. temperature): broadcast to the points
+        "photon_number_1": np.broadcast_to(model.mean_fields.photon_numbers[..., 0], (n,)),
+        "photon_number_2": np.broadcast_to(model.mean_fields.photon_numbers[..., 1], (n,)),
         "E_N": np.full(n, np.nan),
         "E_N_formal": np.full(n, np.nan),
         "bona_fide": np.full(n, -1, dtype=np.int8),
