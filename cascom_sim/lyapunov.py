@@ -29,13 +29,28 @@ def _symmetric_index(n: int):
     return i, j, I, J, K, L
 
 
-def _symmetric_operator(A: np.ndarray) -> np.ndarray:
-    """Matrix of V ↦ A V + V Aᵀ restricted to symmetric V, upper-triangle coordinates."""
+def _symmetric_operator_reference(A: np.ndarray) -> np.ndarray:
+    """Matrix of V ↦ A V + V Aᵀ restricted to symmetric V, upper-triangle coordinates (readable form)."""
     n = A.shape[-1]
     _, _, I, J, K, L = _symmetric_index(n)
     off = (K != L).astype(float)
     return (A[..., I, K] * (J == L) + A[..., I, L] * (J == K) * off
             + (I == K) * A[..., J, L] + (I == L) * A[..., J, K] * off)
+
+
+@lru_cache(maxsize=8)
+def _operator_basis(n: int) -> np.ndarray:
+    """Constant C with vec(M) = vec(A) @ C, M the symmetric operator of A; shape (n², m²), m = n(n+1)/2."""
+    eye = np.eye(n * n).reshape(n * n, n, n)
+    m = n * (n + 1) // 2
+    return _symmetric_operator_reference(eye).reshape(n * n, m * m)
+
+
+def _symmetric_operator(A: np.ndarray) -> np.ndarray:
+    """Same as :func:`_symmetric_operator_reference`, as one matrix product (it is linear in A)."""
+    n = A.shape[-1]
+    m = n * (n + 1) // 2
+    return (A.reshape(-1, n * n) @ _operator_basis(n)).reshape(A.shape[:-2] + (m, m))
 
 
 def solve_lyapunov(A: np.ndarray, D: np.ndarray, chunk: int = 4096) -> np.ndarray:

@@ -21,10 +21,12 @@ def max_real_eigenvalue(A: np.ndarray) -> np.ndarray:
     return np.max(np.linalg.eigvals(np.asarray(A, dtype=float)).real, axis=-1)
 
 
-def stable_by_eigenvalues(A: np.ndarray) -> np.ndarray:
+def stable_by_eigenvalues(A: np.ndarray, max_re: np.ndarray | None = None) -> np.ndarray:
+    """max Re λ(A) < −STABILITY_RTOL·max|A|; pass ``max_re`` if already computed."""
     A = np.asarray(A, dtype=float)
     scale = np.max(np.abs(A), axis=(-2, -1))
-    return max_real_eigenvalue(A) < -STABILITY_RTOL * scale
+    max_re = max_real_eigenvalue(A) if max_re is None else max_re
+    return max_re < -STABILITY_RTOL * scale
 
 
 def characteristic_polynomial(A: np.ndarray) -> np.ndarray:

@@ -91,14 +91,15 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair: Sequence[st
     model = build_model(params, options)
     A, D = model.drift, model.diffusion
     n = A.shape[0]
-    by_eig = stable_by_eigenvalues(A)
+    max_re = max_real_eigenvalue(A)
+    by_eig = stable_by_eigenvalues(A, max_re)
     by_rh = stable_by_routh_hurwitz(A)
     stable = by_eig & by_rh
     out = {
         "stable": stable,
         "stable_eigenvalues": by_eig,
         "stable_routh_hurwitz": by_rh,
-        "max_re_eigenvalue": max_real_eigenvalue(A),
+        "max_re_eigenvalue": max_re,
         "noise_physical": gaussian.is_noise_physical(A, D),
         # mean fields do not depend on every parameter (e.g. temperature): broadcast to the points
         "photon_number_1": np.broadcast_to(model.mean_fields.photon_numbers[..., 0], (n,)),

@@ -73,3 +73,10 @@ def test_pair_validation():
         steady_state(pair=("b1", "b1"))
     with pytest.raises(ParameterError):
         steady_state(pair=("b1", "c3"))
+
+
+def test_symmetric_operator_fast_path_matches_reference(rng):
+    from cascom_sim.lyapunov import _symmetric_operator, _symmetric_operator_reference
+
+    A = rng.normal(size=(5, 8, 8))
+    np.testing.assert_allclose(_symmetric_operator(A), _symmetric_operator_reference(A), rtol=0, atol=1e-13)
