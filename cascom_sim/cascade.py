@@ -72,7 +72,7 @@ class TwoChannelSpec:
         return tuple(np.asarray(self.kappa_r[j]) + self.kappa_l[j] + self.kappa_0[j] for j in range(2))
 
     @classmethod
-    def from_parameters(cls, params: Parameters, options: ModelOptions) -> "TwoChannelSpec":
+    def from_parameters(cls, params: Parameters, options: ModelOptions) -> TwoChannelSpec:
         kap = params.kappa_rad
         kr = kap * np.asarray(params.kappa_r_fraction)
         kl = kap * np.asarray(params.kappa_l_fraction)

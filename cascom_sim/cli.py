@@ -10,7 +10,16 @@ from typing import Any
 import numpy as np
 
 from .errors import CascomError, ParameterError
-from .parameters import BATHS, COUPLINGS, MODELS, UNITS_READINGS, ModelOptions, Parameters, load_config, parse_assignment
+from .parameters import (
+    BATHS,
+    COUPLINGS,
+    MODELS,
+    UNITS_READINGS,
+    ModelOptions,
+    Parameters,
+    load_config,
+    parse_assignment,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -200,9 +200,9 @@ def _steady_rho(H, c_ops):
     factor entries at dimension 144 for four modes), so we use QuTiP's LGMRES on the RCM-reordered
     Liouvillian and check the residual ourselves.
     """
-    import qutip
-
     import warnings
+
+    import qutip
 
     L = qutip.liouvillian(H.to("CSR"), [c.to("CSR") for c in c_ops])
     M = L.data.as_scipy()

@@ -177,7 +177,7 @@ class Parameters:
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(cls))
 
-    def replace(self, **changes: Any) -> "Parameters":
+    def replace(self, **changes: Any) -> Parameters:
         unknown = set(changes) - set(self.names())
         if unknown:
             name = sorted(unknown)[0]
@@ -185,7 +185,7 @@ class Parameters:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_mapping(cls, values: dict[str, Any], base: "Parameters | None" = None) -> "Parameters":
+    def from_mapping(cls, values: dict[str, Any], base: Parameters | None = None) -> Parameters:
         """Build from a name → value mapping, rejecting unknown names."""
         return (base or cls()).replace(**values)
 

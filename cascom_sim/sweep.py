@@ -22,8 +22,8 @@ from .lyapunov import solve_lyapunov
 from .models import build_model
 from .parameters import SPECS, ModelOptions, Parameters
 from .progress import NoProgress
-from .storage import save_dataset
 from .stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
+from .storage import save_dataset
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Axis:
         return np.linspace(self.start, self.stop, self.num)
 
     @classmethod
-    def parse(cls, text: str) -> "Axis":
+    def parse(cls, text: str) -> Axis:
         """Parse ``NAME=START:STOP:NUM``."""
         name, sep, rng = text.partition("=")
         parts = rng.split(":")

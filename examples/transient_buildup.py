@@ -30,7 +30,7 @@ print(f"birth {m.birth_time:.3g} s, max E_N {m.max_E_N:.4f} at {m.time_of_max:.3
 
 # cascom_sim.plotting.plot_evolution(ensemble, "file.png") draws one evolution with occupations;
 # here the exact covariance evolution and the ensemble share one axis.
-import matplotlib
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

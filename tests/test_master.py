@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from strategies import physical_model
 
 from cascom_sim import LindbladModel, ParameterError, Parameters, UnphysicalModelError, paper_model
 from cascom_sim.dynamics import propagate_covariance
@@ -14,7 +15,6 @@ from cascom_sim.me_cases import (
     paper_cos_phi_zero,
     single_cavity,
 )
-from strategies import physical_model
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -3,6 +3,7 @@
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import physical_model, physical_state, random_symplectic, seeds, thermal
 
 from cascom_sim import (
     bona_fide_min_eigenvalue,
@@ -15,7 +16,6 @@ from cascom_sim import (
 )
 from cascom_sim.lyapunov import lyapunov_residual, solve_lyapunov_reference
 from cascom_sim.stability import stable_by_eigenvalues, stable_by_routh_hurwitz
-from strategies import physical_model, physical_state, random_symplectic, seeds, thermal
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
