@@ -103,6 +103,7 @@ def steady_json(s) -> dict:
         "bona_fide_min_eigenvalue": s.bona_fide_min_eigenvalue,
         "E_N": s.E_N,
         "E_N_formal": s.E_N_formal,
+        "E_N_symplectic": s.E_N_symplectic,
         "occupations": None if s.occupations is None else dict(zip(("a1", "a2", "b1", "b2"), s.occupations.tolist())),
         "purities": None if s.purities is None else dict(zip(("a1", "a2", "b1", "b2"), s.purities.tolist())),
         "lyapunov_residual": s.lyapunov_residual,
