@@ -144,11 +144,27 @@ def steady_table(s) -> str:
 
 
 def cmd_steady(args) -> int:
-    from .steady import steady_state
+    from .steady import steady_state, steady_states_from_bare_detuning
 
     params, options, pair = _resolve(args)
-    s = steady_state(params, options, pair)
-    print(json.dumps(steady_json(s)) if args.json else steady_table(s))
+    if args.bare_detuning is None:
+        s = steady_state(params, options, pair)
+        print(json.dumps(steady_json(s)) if args.json else steady_table(s))
+        return 0
+    if not np.isfinite(args.bare_detuning):
+        raise ParameterError("bare-detuning", args.bare_detuning, "a finite number (Δ_c/ω_m)")
+    if options.model != "paper":
+        raise ParameterError("model", options.model, "'paper' with --bare-detuning")
+    branches = steady_states_from_bare_detuning(params, args.bare_detuning, options, pair)
+    if args.json:
+        print(json.dumps({"bare_detuning": args.bare_detuning, "branches": [steady_json(b) for b in branches]}))
+    else:
+        print(f"{len(branches)} mean-field branch(es) at Δ_c/ω_m = {args.bare_detuning:g}"
+              + (" (bistability)" if len(branches) > 1 else ""))
+        for k, b in enumerate(branches, 1):
+            d = np.asarray(b.model.mean_fields.delta) / float(params.omega_m_rad)
+            print(f"--- branch {k}: effective Δ/ω_m = ({d[0]:.6g}, {d[1]:.6g})")
+            print(steady_table(b))
     return 0
 
 
@@ -198,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _common()
     p = sub.add_parser("steady", parents=[common], help="steady state at one point")
+    p.add_argument("--bare-detuning", type=float, default=None, metavar="DC",
+                   help="solve the mean fields self-consistently from the bare detuning Δ_c/ω_m and report every "
+                        "branch (bistability) with its stability; the effective `detuning` is then ignored")
     p.set_defaults(func=cmd_steady)
     p = sub.add_parser("sweep", parents=[common], help="E_N, stability and physicality over a 1-D or 2-D grid")
     p.add_argument("--x", required=True, metavar="NAME=START:STOP:NUM")

@@ -158,3 +158,10 @@ def test_master_says_why_there_is_no_master_equation(capsys):
 def test_master_bad_cutoff(capsys):
     code, _, err = run(capsys, "master", *ME_SET, "--modes", "a1,b1", "--pair", "a1,b1", "--cutoff", "1")
     assert code == 2 and "cutoff" in err
+
+
+def test_steady_bare_detuning_lists_branches(capsys):
+    code, out, _ = run(capsys, "steady", "--set", "eta=0", "--set", "mass=1e-19", "--bare-detuning", "2", "--json")
+    d = json.loads(out)
+    assert code == 0 and len(d["branches"]) == 9
+    assert any(not b["stable"] for b in d["branches"]) and any(b["stable"] for b in d["branches"])
