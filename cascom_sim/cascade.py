@@ -44,7 +44,7 @@ import numpy as np
 from .conventions import HBAR
 from .engine import LindbladModel, drift_and_diffusion, ladder_to_quadrature_vector
 from .errors import ParameterError
-from .meanfield import MeanFields
+from .meanfield import MeanFields, assemble_mean_fields
 from .parameters import ModelOptions, Parameters
 
 
@@ -178,12 +178,7 @@ def two_channel_model(params: Parameters, options: ModelOptions = ModelOptions(m
         beta_in = (flux * np.exp(-1j * params.theta1), flux * np.ones_like(params.theta1))
         alpha = two_channel_mean_fields(spec, beta_in)
         delta = np.stack(np.broadcast_arrays(params.delta, params.delta), axis=-1)
-        g0 = np.asarray(spec.g0[0])[..., None]
-        wm = np.asarray(params.omega_m_rad)[..., None]
-        gm = np.asarray(params.gamma_m_rad)[..., None]
-        beta = 1j * g0 * np.abs(alpha) ** 2 / (1j * wm + gm)
-        mf = MeanFields(alpha=alpha, beta=beta, delta=delta, bare_detuning=delta + 2 * g0 * beta.real,
-                        units="consistent")
+        mf = assemble_mean_fields(params, options, alpha, delta)
     else:
         spec = TwoChannelSpec(**{**spec.__dict__, "delta": (mf.delta[..., 0], mf.delta[..., 1])})
     H, jumps, labels = two_channel_lindblad(spec, mf.alpha)

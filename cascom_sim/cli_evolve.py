@@ -33,7 +33,7 @@ def register(sub, common) -> None:
 def _evolution_dataset(ev, params):
     import xarray as xr
 
-    from .parameters import SPECS
+    from .storage import parameter_attributes
 
     o = ev.model.options
     ci = ev.E_N_ci if ev.E_N_ci is not None else np.full((ev.times.size, 2), np.nan)
@@ -42,9 +42,7 @@ def _evolution_dataset(ev, params):
              "noise_physical": int(ev.noise_physical),
              "stationary_E_N": np.nan if ev.stationary_E_N is None else ev.stationary_E_N,
              "trajectories": ev.n_trajectories or 0, "seed": ev.seed if ev.seed is not None else -1}
-    for name in params.names():
-        attrs[f"param_{name}"] = float(getattr(params, name))
-        attrs[f"param_{name}_units"] = SPECS[name].unit
+    attrs.update(parameter_attributes(params))
     q = ["Xa1", "Ya1", "Xa2", "Ya2", "Xb1", "Yb1", "Xb2", "Yb2"]
     return xr.Dataset(
         {"covariance": (("time", "row", "col"), ev.covariances),

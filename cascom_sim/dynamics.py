@@ -386,7 +386,8 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     sizes = _block_sizes(int(n_trajectories))
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     tasks = [(s, n, np.asarray(V0, float), t, A, D, method, int(substeps), phi_q) for s, n in zip(seeds, sizes)]
-    total = np.zeros((t.size, N_GROUPS, 8, 8))
+    d = A.shape[-1]
+    total = np.zeros((t.size, N_GROUPS, d, d))
     progress.start(len(tasks), f"{method} ensemble ({BLOCK} trajectories per block)")
     try:
         if workers > 1:

@@ -110,7 +110,8 @@ class MeanFields:
         return np.abs(self.alpha) ** 2
 
 
-def _assemble(params, options, alpha, delta) -> MeanFields:
+def assemble_mean_fields(params, options, alpha, delta) -> MeanFields:
+    """β_j and the implied bare detunings for given α_j and effective detunings Δ_j (rad/s)."""
     beta = mechanical_means(params, options, alpha)
     g0 = np.asarray(params.g0(options.coupling))[..., None]
     bare = delta + g0 * 2.0 * beta.real
@@ -125,7 +126,7 @@ def mean_fields(params: Parameters, options: ModelOptions = ModelOptions()) -> M
     """
     delta = np.asarray(params.delta, dtype=float)
     alpha = solve_cavity_fields(params, options.units, delta, delta)
-    return _assemble(params, options, alpha, np.stack(np.broadcast_arrays(delta, delta), axis=-1))
+    return assemble_mean_fields(params, options, alpha, np.stack(np.broadcast_arrays(delta, delta), axis=-1))
 
 
 def mean_fields_from_bare_detuning(params: Parameters, bare_detuning_over_omega_m: float,
@@ -179,7 +180,7 @@ def mean_fields_from_bare_detuning(params: Parameters, bare_detuning_over_omega_
     for x in uniq:
         delta = np.array([dc - kap * x[0], dc - kap * x[1]])
         alpha = solve_cavity_fields(params, options.units, delta[0], delta[1])
-        out.append(_assemble(params, options, alpha, delta))
+        out.append(assemble_mean_fields(params, options, alpha, delta))
     return out
 
 

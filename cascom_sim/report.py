@@ -242,21 +242,18 @@ class Validation:
             modes = case.model.modes
             idx = [modes.index(m) for m in case.pair]
             en_lyap = float(log_negativity(case.lyapunov, idx))
-            dim = case.drift.shape[0]
             t = np.linspace(0, 40 / float(np.min(np.abs(np.linalg.eigvals(case.drift).real))), 41)
             V0 = np.diag(np.repeat(np.array(case.initial_occupations) + 0.5, 2))
             lm = LinearModel(drift=case.drift, diffusion=case.diffusion, options=ModelOptions())
             ode = evolve_covariance(lm, t, V0, idx)
-            ens = evolve_ensemble(lm, t, V0, n_traj, seed=2024, pair=idx) if dim == 8 else None
-            if ens is None:  # the ensemble code works on the 8-dimensional ordering; embed the reduced model
-                ens = _embedded_ensemble(case, t, V0, n_traj, idx)
+            ens = evolve_ensemble(lm, t, V0, n_traj, seed=2024, pair=idx)
             me = master_steady_state(case.model, case.cutoffs[-1], case.lyapunov)
             self.crosscheck.append({
                 "case": case.description, "pair": list(case.pair), "lyapunov_E_N": en_lyap,
                 "ode_E_N_t_end": float(ode.E_N[-1]),
                 "ode_relative_difference": float(np.linalg.norm(ode.covariance_final - case.lyapunov)
                                                  / np.linalg.norm(case.lyapunov)),
-                "langevin_E_N": float(ens[0]), "langevin_ci": [float(ens[1]), float(ens[2])], "trajectories": n_traj,
+                "langevin_E_N": float(ens.E_N[-1]), "langevin_ci": ens.E_N_ci[-1].tolist(), "trajectories": n_traj,
                 "master_E_N": me.log_negativity(case.pair), "master_cutoffs": list(me.cutoffs),
                 "master_relative_difference": me.relative_difference, "t_end_s": float(t[-1]),
             })
@@ -337,24 +334,6 @@ class Validation:
                 "quick": self.quick, "resolution": self.n, "wall_time_s": wall}
         atomic_write(self.out / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(data, indent=1)))
         return self.out / "REPORT.md"
-
-
-def _embedded_ensemble(case, t, V0, n_traj, idx):
-    """Langevin ensemble of a reduced (fewer than four modes) model, embedded in 8 quadratures."""
-    from .dynamics import evolve_ensemble
-    from .models import LinearModel
-
-    k = case.drift.shape[0]
-    A = np.zeros((8, 8))
-    D = np.zeros((8, 8))
-    V = np.eye(8) / 2
-    A[:k, :k] = case.drift
-    A[k:, k:] = -np.eye(8 - k) * np.max(np.abs(case.drift))  # inert padding modes, vacuum
-    D[:k, :k] = case.diffusion
-    D[k:, k:] = np.eye(8 - k) * np.max(np.abs(case.drift))
-    V[:k, :k] = V0
-    ens = evolve_ensemble(LinearModel(drift=A, diffusion=D, options=ModelOptions()), t, V, n_traj, seed=2024, pair=idx)
-    return ens.E_N[-1], ens.E_N_ci[-1, 0], ens.E_N_ci[-1, 1]
 
 
 def run_validation(out: str | Path = "results", quick: bool = True, progress=None,

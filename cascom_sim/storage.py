@@ -25,3 +25,15 @@ def atomic_write(path: str | Path, write) -> Path:
 def save_dataset(ds, path: str | Path) -> Path:
     """Write an xarray Dataset as NetCDF (scipy engine, no extra dependency), atomically."""
     return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="scipy"))
+
+
+def parameter_attributes(params, exclude=()) -> dict:
+    """``param_NAME`` and ``param_NAME_units`` attributes for every scalar parameter not in ``exclude``."""
+    from .parameters import SPECS
+
+    attrs = {}
+    for name in params.names():
+        if name not in exclude:
+            attrs[f"param_{name}"] = float(getattr(params, name))
+            attrs[f"param_{name}_units"] = SPECS[name].unit
+    return attrs

@@ -23,7 +23,7 @@ from .models import build_model
 from .parameters import SPECS, ModelOptions, Parameters
 from .progress import NoProgress
 from .stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
-from .storage import save_dataset
+from .storage import parameter_attributes, save_dataset
 
 
 @dataclass(frozen=True)
@@ -195,10 +195,7 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         "conventions": "quadratures (Xa1,Ya1,Xa2,Ya2,Xb1,Yb1,Xb2,Yb2), vacuum variance 1/2; theta2=0, theta1=dtheta",
         "wall_time_s": wall,
     }
-    for name in Parameters.names():
-        if name not in dims:
-            attrs[f"param_{name}"] = float(getattr(base, name))
-            attrs[f"param_{name}_units"] = SPECS[name].unit
+    attrs.update(parameter_attributes(base, exclude=dims))
     ds = xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
     stats = {"wall_time_s": wall, "points": total, "seconds_per_point": wall / total}
     return SweepResult(dataset=ds, axes=axes, options=options, pair=pair, stats=stats)
