@@ -30,16 +30,20 @@ def timed(f, *a, **k):
 
 
 def bench_sweep(n_side: int, n_loop: int):
+    from cascom_sim.executor import Execution
+
     axes = [Axis("detuning", 0.5, 2.5, n_side), Axis("phi_pi", 0.45, 0.55, n_side)]
     opts = cs.ModelOptions(units="literal")
     t_vec, res = timed(run_sweep, axes, base=cs.Parameters(), options=opts)
     per_vec = t_vec / n_side**2
+    t_two, _ = timed(run_sweep, axes, base=cs.Parameters(), options=opts, execution=Execution(workers=2))
+    per_two = t_two / n_side**2
     pts = np.random.default_rng(0).uniform([0.5, 0.45], [2.5, 0.55], size=(n_loop, 2))
     t0 = time.perf_counter()
     for d, ph in pts:
         cs.steady_state(cs.Parameters(detuning=d, phi_pi=ph), opts)
     per_loop = (time.perf_counter() - t0) / n_loop
-    return per_vec, per_loop
+    return per_vec, per_two, per_loop
 
 
 def bench_covariance(points: int):
@@ -96,15 +100,17 @@ def main():
     q = a.quick
     print(f"cascom_sim benchmarks — {time.strftime('%Y-%m-%d')} — {platform.machine()}, "
           f"{platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}")
-    per_vec, per_loop = bench_sweep(60 if q else 200, 100 if q else 400)
-    print(f"sweep:      vectorized {per_vec * 1e6:8.1f} µs/point | per-point scipy loop {per_loop * 1e6:8.1f} µs/point"
-          f" | speed-up {per_loop / per_vec:6.1f}×")
+    per_vec, per_two, per_loop = bench_sweep(60 if q else 200, 100 if q else 400)
+    print(f"sweep:      vectorized {per_vec * 1e6:8.1f} µs/point (2 processes: {per_two * 1e6:.1f}) | per-point "
+          f"scipy loop {per_loop * 1e6:8.1f} µs/point | speed-up {per_loop / per_vec:6.1f}× ({per_loop / per_two:.1f}×)")
     t_exact, t_ivp, nfev, err = bench_covariance(101)
     print(f"covariance: exact {t_exact * 1e3:8.2f} ms | solve_ivp RK45 {t_ivp * 1e3:9.1f} ms ({nfev} evaluations,"
           f" max rel. difference {err:.1e}) | speed-up {t_ivp / t_exact:8.0f}×")
-    rate, single, over_floor, ns = bench_langevin(20_000 if q else 100_000, 200 if q else 500, 1)
-    print(f"langevin:   {rate:.3g} trajectory-steps/s | single-trajectory EM loop {single:.3g}/s"
-          f" | speed-up {rate / single:6.0f}× | time / RNG floor {over_floor:5.2f} (floor {ns:.1f} ns/normal)")
+    for w in (1, 2):
+        rate, single, over_floor, ns = bench_langevin(20_000 if q else 100_000, 200 if q else 500, w)
+        print(f"langevin ({w} process{'es' if w > 1 else ''}): {rate:.3g} trajectory-steps/s | single-trajectory EM "
+              f"loop {single:.3g}/s | speed-up {rate / single:6.0f}× | time / RNG floor (one core) {over_floor:5.2f} "
+              f"(floor {ns:.1f} ns/normal)")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,35 @@ def _resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
     return params, ModelOptions(**opts), pair  # type: ignore[return-value]
 
 
+def add_execution_arguments(p) -> None:
+    """--workers, --scheduler, --checkpoint for subcommands that run chunks."""
+    g = p.add_argument_group("execution")
+    g.add_argument("--workers", type=int, default=1,
+                   help="run chunks on a local Dask cluster of N workers (local processes if Dask is absent)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler")
+    g.add_argument("--checkpoint", default=None, metavar="DIR",
+                   help="directory of finished chunks; rerun the same command to resume (default: OUT.chunks "
+                        "when --out is given, removed after success)")
+
+
+def execution_from_args(args, out=None):
+    """An Execution from the flags; returns (execution, checkpoint dir to remove after success or None)."""
+    import importlib.util
+    import sys as _sys
+
+    from .executor import Execution
+
+    if args.workers < 1:
+        raise ParameterError("workers", args.workers, "an integer ≥ 1")
+    use_dask = bool(args.scheduler) or (args.workers > 1 and importlib.util.find_spec("distributed") is not None)
+    if args.workers > 1 and not use_dask:
+        print("cascom: note: Dask is not installed; using local processes", file=_sys.stderr)
+    ck, cleanup = args.checkpoint, None
+    if ck is None and out:
+        ck = cleanup = str(out) + ".chunks"
+    return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck), cleanup
+
+
 def _matrix(M) -> list | None:
     return None if M is None else np.asarray(M).tolist()
 
@@ -178,8 +207,13 @@ def cmd_sweep(args) -> int:
         if a.name in {t.partition("=")[0].strip() for t in args.set}:
             raise ParameterError(a.name, "both swept and --set", "either swept or fixed, not both")
     progress = NoProgress() if args.json else TqdmProgress()
-    res = run_sweep(axes, base=params, options=options, pair=pair, progress=progress)
+    execution, cleanup = execution_from_args(args, args.out)
+    res = run_sweep(axes, base=params, options=options, pair=pair, progress=progress, execution=execution)
     path = res.save(args.out)
+    if cleanup:
+        import shutil
+
+        shutil.rmtree(cleanup, ignore_errors=True)
     plot = None
     if args.plot:
         from .plotting import plot_sweep
@@ -192,6 +226,7 @@ def cmd_sweep(args) -> int:
         "model": options.model, "units_reading": options.units, "coupling": options.coupling,
         "bath": options.bath, "pair": list(pair),
         "points": res.stats["points"], "wall_time_s": res.stats["wall_time_s"],
+        "executor": "dask" if execution.dask else ("processes" if execution.workers > 1 else "in-process"),
         "stable_fraction": float(ds["stable"].mean()),
         "stability_criteria_agree_fraction": float((ds["stable_eigenvalues"] == ds["stable_routh_hurwitz"]).mean()),
         "noise_physical_fraction": float(ds["noise_physical"].mean()),
@@ -223,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y", metavar="NAME=START:STOP:NUM")
     p.add_argument("--out", required=True, metavar="FILE.nc", help="NetCDF output (written atomically)")
     p.add_argument("--plot", metavar="FILE.png")
+    add_execution_arguments(p)
     p.set_defaults(func=cmd_sweep)
     _register_more(sub, common)
     return parser

@@ -23,10 +23,12 @@ def register(sub, common) -> None:
     p.add_argument("--trajectories", type=int, default=4000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--substeps", type=int, default=None, help="Euler steps per output interval (default: automatic)")
-    p.add_argument("--workers", type=int, default=1)
     p.add_argument("--tolerance", type=float, default=1e-3, help="E_N tolerance for the convergence time")
     p.add_argument("--out", metavar="FILE.nc")
     p.add_argument("--plot", metavar="FILE.png")
+    from .cli import add_execution_arguments
+
+    add_execution_arguments(p)
     p.set_defaults(func=cmd_evolve)
 
 
@@ -89,8 +91,6 @@ def cmd_evolve(args) -> int:
     t_end = args.t_end if args.t_end is not None else 5.0 / float(params.gamma_m_rad)
     if not (math.isfinite(t_end) and t_end > 0):
         raise ParameterError("t-end", args.t_end, "a finite time > 0 (s)")
-    if args.workers < 1:
-        raise ParameterError("workers", args.workers, "an integer ≥ 1")
     times = np.linspace(0.0, t_end, args.points)
     model = build_model(params, options)
     V0 = initial_covariance(params)
@@ -108,12 +108,19 @@ def cmd_evolve(args) -> int:
                     "method", "euler",
                     f"a run Euler–Maruyama can afford: h·max|λ| ≤ {EULER_STEP_FACTOR} needs {cost:.2g} trajectory-steps "
                     f"(> {EULER_BUDGET:.0e}); shorten --t-end or use --method langevin, exact at any step")
+        from .cli import execution_from_args
+
+        execution, cleanup = execution_from_args(args, args.out)
         ev = evolve_ensemble(model, times, V0, args.trajectories, seed=args.seed, pair=pair, method=args.method,
-                             substeps=substeps, workers=args.workers, progress=progress, tolerance=args.tolerance)
+                             substeps=substeps, progress=progress, tolerance=args.tolerance, execution=execution)
     if args.out:
         from .storage import save_dataset
 
         save_dataset(_evolution_dataset(ev, params), args.out)
+        if args.method in ("langevin", "euler") and cleanup:
+            import shutil
+
+            shutil.rmtree(cleanup, ignore_errors=True)
     if args.plot:
         from .plotting import plot_evolution
 

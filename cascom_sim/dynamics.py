@@ -345,7 +345,7 @@ def _run_block(args) -> np.ndarray:
 
 def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, n_trajectories: int,
                     seed: int = 0, pair=("b1", "b2"), method: str = "langevin", substeps: int = 1,
-                    workers: int = 1, progress=None, tolerance: float = 1e-3) -> Evolution:
+                    workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None) -> Evolution:
     """Langevin (Wigner) ensemble estimate of V(t) and E_N(t) with 95 % jackknife intervals.
 
     Parameters
@@ -363,6 +363,8 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
         Exact OU update between output times, or Euler–Maruyama with ``substeps`` per interval.
     workers : int
         Processes; the result does not depend on it.
+    execution : cascom_sim.executor.Execution, optional
+        Overrides ``workers``: local processes, Dask, and a checkpoint directory for resuming.
     """
     if not (isinstance(n_trajectories, (int, np.integer)) and n_trajectories >= 2 * N_GROUPS):
         raise ParameterError("trajectories", n_trajectories, f"an integer ≥ {2 * N_GROUPS}")
@@ -386,23 +388,16 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     sizes = _block_sizes(int(n_trajectories))
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     tasks = [(s, n, np.asarray(V0, float), t, A, D, method, int(substeps), phi_q) for s, n in zip(seeds, sizes)]
+    from .executor import Execution, run_chunks, run_key
+
+    execution = Execution(workers=int(workers)) if execution is None else execution
     d = A.shape[-1]
     total = np.zeros((t.size, N_GROUPS, d, d))
-    progress.start(len(tasks), f"{method} ensemble ({BLOCK} trajectories per block)")
-    try:
-        if workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(max_workers=workers) as ex:
-                for res in ex.map(_run_block, tasks):
-                    total += res
-                    progress.advance()
-        else:
-            for task in tasks:
-                total += _run_block(task)
-                progress.advance()
-    finally:
-        progress.close()
+    key = run_key("ensemble", A, D, np.asarray(V0, float), t, seed, int(n_trajectories), method, int(substeps))
+    # summed in block order, so the result is the same bit for bit wherever the blocks ran
+    for res in run_chunks(_run_block, tasks, execution, key, progress,
+                          f"{method} ensemble (blocks of {BLOCK} trajectories)"):
+        total += res
     # group counts: trajectory i in group i mod G (blocks start at multiples of G)
     counts = np.zeros(N_GROUPS)
     for n in sizes:
@@ -429,6 +424,7 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     wall = time.perf_counter() - t_start
     steps = (t.size - 1) * (substeps if method == "euler" else 1)
     stats = {"wall_time_s": wall, "trajectory_steps": int(N) * steps,
-             "trajectory_steps_per_s": int(N) * steps / wall if wall > 0 else None, "workers": workers}
+             "trajectory_steps_per_s": int(N) * steps / wall if wall > 0 else None,
+             "workers": execution.workers, "dask": bool(execution.dask or execution.scheduler)}
     return _assemble(model, pair, t, V, method, stab, V_inf, en_inf, ci=ci, tolerance=tolerance, bona=bona,
                      n_trajectories=int(N), seed=seed, stats=stats)

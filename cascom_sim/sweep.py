@@ -132,8 +132,14 @@ _DESCRIPTIONS = {
 }
 
 
+def _sweep_task(task) -> dict[str, np.ndarray]:
+    base, options, pair, values = task
+    return evaluate_points(base.replace(**values), options, pair)
+
+
 def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: ModelOptions | None = None,
-              pair: Sequence[str] = ("b1", "b2"), chunk: int = 4096, progress=None) -> SweepResult:
+              pair: Sequence[str] = ("b1", "b2"), chunk: int = 4096, progress=None,
+              execution=None) -> SweepResult:
     """Evaluate the steady state over a 1-D or 2-D grid of parameters.
 
     Parameters
@@ -148,6 +154,8 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         Points per vectorized batch (bounds memory).
     progress : object with start/advance/close, optional
         e.g. :class:`cascom_sim.progress.TqdmProgress`.
+    execution : cascom_sim.executor.Execution, optional
+        Local processes, Dask, and a checkpoint directory for resuming; results do not depend on it.
 
     Returns
     -------
@@ -164,17 +172,16 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     grids = np.meshgrid(*(a.values for a in axes), indexing="ij")
     flat = [g.ravel() for g in grids]
     total = flat[0].size
+    from .executor import run_chunks, run_key
+
     results: dict[str, list[np.ndarray]] = {}
     t0 = time.perf_counter()
-    progress.start(total, "sweep")
-    try:
-        for s in range(0, total, chunk):
-            p = base.replace(**{a.name: f[s : s + chunk] for a, f in zip(axes, flat)})
-            for k, v in evaluate_points(p, options, pair).items():
-                results.setdefault(k, []).append(v)
-            progress.advance(min(chunk, total - s))
-    finally:
-        progress.close()
+    tasks = [(base, options, pair, {a.name: f[s : s + chunk] for a, f in zip(axes, flat)})
+             for s in range(0, total, chunk)]
+    key = run_key("sweep", [a.__dict__ for a in axes], base.as_dict(), options, pair, chunk)
+    for part in run_chunks(_sweep_task, tasks, execution, key, progress, "sweep (chunks)"):
+        for k, v in part.items():
+            results.setdefault(k, []).append(v)
     wall = time.perf_counter() - t0
     shape = grids[0].shape
     dims = [a.name for a in axes]

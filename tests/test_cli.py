@@ -165,3 +165,18 @@ def test_steady_bare_detuning_lists_branches(capsys):
     d = json.loads(out)
     assert code == 0 and len(d["branches"]) == 9
     assert any(not b["stable"] for b in d["branches"]) and any(b["stable"] for b in d["branches"])
+
+
+def test_sweep_cli_resumes_and_cleans_its_checkpoint(capsys, tmp_path):
+    out = tmp_path / "s.nc"
+    argv = ["sweep", "--x", "detuning=0.5:2.5:40", "--y", "phi_pi=0.4:0.6:30", "--out", str(out), "--json"]
+    # a stale checkpoint of this very run (as an interrupted run leaves it) is picked up, then removed
+    from cascom_sim.executor import run_chunks
+
+    code, _, _ = run(capsys, *argv, "--checkpoint", str(tmp_path / "keep"))
+    assert code == 0 and (tmp_path / "keep" / "manifest.json").exists()
+    code, _, _ = run(capsys, *argv, "--checkpoint", str(tmp_path / "keep"))
+    assert run_chunks.last_stats["computed"] == 0
+    code, stdout, _ = run(capsys, *argv)
+    assert code == 0 and not (tmp_path / "s.nc.chunks").exists()
+    assert json.loads(stdout)["executor"] == "in-process"
