@@ -41,7 +41,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conventions import HBAR
 from .engine import LindbladModel, drift_and_diffusion, ladder_to_quadrature_vector
 from .errors import ParameterError
 from .meanfield import MeanFields, assemble_mean_fields
@@ -174,7 +173,7 @@ def two_channel_model(params: Parameters, options: ModelOptions = ModelOptions(m
                                                      "literal reading: its units are consistent by construction)")
     spec = TwoChannelSpec.from_parameters(params, options)
     if mf is None:
-        flux = np.sqrt(np.asarray(params.power) / (HBAR * params.omega_c))
+        flux = params.photon_flux_amplitude
         beta_in = (flux * np.exp(-1j * params.theta1), flux * np.ones_like(params.theta1))
         alpha = two_channel_mean_fields(spec, beta_in)
         delta = np.stack(np.broadcast_arrays(params.delta, params.delta), axis=-1)

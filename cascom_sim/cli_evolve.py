@@ -64,7 +64,7 @@ def evolve_json(ev, params) -> dict:
         "parameters": _parameters_block(params, o),
         "model": o.model, "units_reading": o.units, "coupling": o.coupling, "bath": o.bath, "pair": list(ev.pair),
         "method": ev.method, "stable": ev.stable, "noise_physical": ev.noise_physical,
-        "max_re_eigenvalue": float(np.max(np.linalg.eigvals(ev.model.drift).real)),
+        "max_re_eigenvalue": ev.max_re_eigenvalue,
         "times": ev.times.tolist(), "E_N": ev.E_N.tolist(),
         "E_N_ci": None if ev.E_N_ci is None else ev.E_N_ci.tolist(),
         "bona_fide": ev.bona_fide.tolist(),

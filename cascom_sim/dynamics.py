@@ -219,6 +219,7 @@ class Evolution:
     pair: tuple[str, str]
     model: LinearModel = field(repr=False)
     stable: bool = True
+    max_re_eigenvalue: float = float("nan")
     noise_physical: bool = True
     n_trajectories: int | None = None
     seed: int | None = None
@@ -254,6 +255,7 @@ def _assemble(model, pair, times, Vs, method, stab, V_inf, en_inf, ci=None, tole
     return Evolution(times=np.asarray(times), covariances=Vs, E_N=en, E_N_ci=ci, bona_fide=bona,
                      occupations=gaussian.occupations(Vs), stationary_E_N=en_inf, stationary_covariance=V_inf,
                      metrics=metrics, method=method, pair=tuple(pair), model=model, stable=stab.stable,
+                     max_re_eigenvalue=stab.max_re_eigenvalue,
                      noise_physical=bool(gaussian.is_noise_physical(model.drift, model.diffusion)), **extra)
 
 

@@ -91,7 +91,9 @@ def _operators(n_modes_cutoffs: Sequence[int]):
     return ops
 
 
-def _build(model: LindbladModel, cutoffs: Sequence[int], rate_scale: float):
+def _build(model: LindbladModel, cutoffs: Sequence[int]):
+    """QuTiP H, collapse operators and quadratures, with rates divided by ``rate_scale`` (returned)."""
+    rate_scale = max(np.max(np.abs(model.hamiltonian)), np.max(np.abs(model.jumps)) ** 2)
     r = _operators(cutoffs)
     n = len(r)
     H = 0
@@ -108,7 +110,7 @@ def _build(model: LindbladModel, cutoffs: Sequence[int], rate_scale: float):
                 L = L + complex(vec[i]) * r[i]
         if not isinstance(L, int):  # a channel with zero rate (e.g. κ_0 = 0) has no operator
             c_ops.append(L)
-    return H, c_ops, r
+    return H, c_ops, r, rate_scale
 
 
 def _covariance_ops(r):
@@ -182,8 +184,7 @@ def master_steady_state(model: LindbladModel, cutoffs: Sequence[int] | int,
 
     cut = _check_cutoffs(model, cutoffs)
     t0 = time.perf_counter()
-    scale = max(np.max(np.abs(model.hamiltonian)), np.max(np.abs(model.jumps)) ** 2)
-    H, c_ops, r = _build(model, cut, scale)
+    H, c_ops, r, _ = _build(model, cut)
     rho = _steady_rho(H, c_ops)
     V = _covariance_from_expect([qutip.expect(o, rho) for o in _covariance_ops(r)], len(r))
     top = _top_level_population(rho, cut)
@@ -240,8 +241,7 @@ def master_evolution(model: LindbladModel, cutoffs, occupations: Sequence[float]
     import qutip
 
     cut = _check_cutoffs(model, cutoffs)
-    scale = max(np.max(np.abs(model.hamiltonian)), np.max(np.abs(model.jumps)) ** 2)
-    H, c_ops, r = _build(model, cut, scale)
+    H, c_ops, r, scale = _build(model, cut)
     rho0 = qutip.tensor([qutip.thermal_dm(n, float(occ)) for n, occ in zip(cut, occupations)])
     res = qutip.mesolve(H, rho0, np.asarray(times) * scale, c_ops, e_ops=_covariance_ops(r),
                         options={"atol": 1e-10, "rtol": 1e-8, "nsteps": 100000})

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cascade import TwoChannelSpec, two_channel_lindblad, two_channel_mean_fields
-from .conventions import HBAR
 from .engine import LindbladModel, drift_and_diffusion
 from .gaussian import reduce_modes
 from .lyapunov import solve_lyapunov
@@ -60,7 +59,7 @@ def _cascade(eta: float, phi_pi: float, mech: int, keep, pair, name, description
     g0 = [float(spec.g0[0]), float(spec.g0[1])]
     g0[1 - mech] = 0.0  # the other mirror is decoupled, so its mode can be dropped exactly
     spec = TwoChannelSpec(**{**spec.__dict__, "g0": tuple(g0)})
-    flux = float(np.sqrt(p.power / (HBAR * p.omega_c)))
+    flux = float(p.photon_flux_amplitude)
     alpha = two_channel_mean_fields(spec, (flux * np.exp(-1j * float(p.theta1)), flux))
     H, l, labels = two_channel_lindblad(spec, alpha)
     A, D = drift_and_diffusion(H, l)

@@ -253,6 +253,11 @@ class Parameters:
         return np.sqrt(2.0 * self.kappa_rad * np.asarray(self.power) / (HBAR * self.omega_c))
 
     @property
+    def photon_flux_amplitude(self):
+        """|β| = √(P/(ħω_d)) in s^-1/2, the pump's input amplitude (|ε| = √(2κ)|β|)."""
+        return np.sqrt(np.asarray(self.power) / (HBAR * self.omega_c))
+
+    @property
     def n_m(self):
         """Thermal phonon number n_m = 1/(exp(ħω_m/k_B T) − 1); 0 at T = 0."""
         t = np.asarray(self.temperature, dtype=float)

@@ -44,35 +44,18 @@ def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
     dims = list(ds["E_N"].dims)
     attrs = dict(ds.attrs)
     fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
-    en = ds["E_N"].values
-    stable = ds["stable"].values.astype(bool)
-    bona = ds["bona_fide"].values
     noise = ds["noise_physical"].values.astype(bool)
     handles = []
     if len(dims) == 2:
-        x, y = ds[dims[0]].values, ds[dims[1]].values
-        top = float(np.nanmax(en)) if np.isfinite(en).any() else 0.0
-        im = ax.pcolormesh(x, y, en.T, shading="auto", cmap="viridis", vmin=0.0, vmax=max(top, 1e-3))
-        cb = fig.colorbar(im, ax=ax)
-        cb.set_label(r"$E_N$")
-        status = np.where(~stable, 1.0, np.where(bona == 0, 2.0, np.nan))
-        ax.pcolormesh(x, y, status.T, shading="auto", cmap=ListedColormap(["0.75", "tab:red"]), vmin=1, vmax=2)
+        density_panel(ax, ds)
         if noise.any() and (~noise).any():
+            x, y = ds[dims[0]].values, ds[dims[1]].values
             ax.contour(x, y, noise.T.astype(float), levels=[0.5], colors="k", linestyles="--", linewidths=1)
-        ax.set_xlabel(axis_label(dims[0]))
-        ax.set_ylabel(axis_label(dims[1]))
-        handles += [Patch(color="0.75", label="unstable: no steady state"),
-                    Patch(color="tab:red", label="stable, V not bona fide")]
     else:
-        x = ds[dims[0]].values
-        ax.plot(x, en, color="tab:blue", lw=2, label=r"$E_N$ (stable, bona fide)")
-        ymax = max(np.nanmax(en) if np.isfinite(en).any() else 0.0, 1e-3) * 1.1
-        ax.fill_between(x, 0, ymax, where=~stable, color="0.85", step="mid", label="unstable")
-        ax.fill_between(x, 0, ymax, where=stable & (bona == 0), color="tab:red", alpha=0.3, step="mid",
-                        label="not bona fide")
-        ax.set_ylim(0, ymax)
-        ax.set_xlabel(axis_label(dims[0]))
-        ax.set_ylabel(r"$E_N$")
+        line_panel(ax, ds, label=r"$E_N$ (stable, bona fide)")
+        handles += ax.get_legend_handles_labels()[0]
+    handles += [Patch(color="0.75", label="unstable: no steady state"),
+                Patch(color="tab:red", alpha=0.3 if len(dims) == 1 else 1.0, label="stable, V not bona fide")]
     note = []
     if not noise.any():
         note.append("noise unphysical at every point")
@@ -83,10 +66,7 @@ def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
                       and k[6:] in ("phi_pi", "dtheta_pi", "eta", "detuning", "power", "temperature"))
     ax.set_title((title or "Steady-state entanglement") + "\n" + conventions_line(attrs), fontsize=9)
     fig.text(0.01, 0.01, fixed + ("; " + "; ".join(note) if note else ""), fontsize=7)
-    if handles:
-        ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.8)
-    else:
-        ax.legend(fontsize=7)
+    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.8)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,8 +137,7 @@ def line_panel(ax, ds, label: str) -> None:
     en = ds["E_N"].values
     stable = ds["stable"].values.astype(bool)
     bona = ds["bona_fide"].values
-    (line,) = ax.plot(x, np.where(np.isfinite(en), en, np.nan), lw=2, label=label)
-    lo, hi = ax.get_ylim()
+    ax.plot(x, np.where(np.isfinite(en), en, np.nan), lw=2, label=label)
     ax.fill_between(x, 0, 1, where=~stable, color="0.85", alpha=0.5, transform=ax.get_xaxis_transform(), step="mid")
     ax.fill_between(x, 0, 1, where=stable & (bona == 0), color="tab:red", alpha=0.15,
                     transform=ax.get_xaxis_transform(), step="mid")
