@@ -18,9 +18,9 @@ import numpy as np
 import scipy.integrate
 
 import cascom_sim as cs
-from cascom_sim.dynamics import evolve_ensemble, initial_covariance, propagate_covariance
 from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED as CASE
-from cascom_sim.sweep import Axis, run_sweep
+from cascom_sim.runs.sweep import Axis, run_sweep
+from cascom_sim.solvers.dynamics import evolve_ensemble, initial_covariance, propagate_covariance
 
 
 def timed(f, *a, **k):
@@ -30,7 +30,7 @@ def timed(f, *a, **k):
 
 
 def bench_sweep(n_side: int, n_loop: int):
-    from cascom_sim.executor import Execution
+    from cascom_sim.runs.executor import Execution
 
     axes = [Axis("detuning", 0.5, 2.5, n_side), Axis("phi_pi", 0.45, 0.55, n_side)]
     opts = cs.ModelOptions(units="literal")

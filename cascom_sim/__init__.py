@@ -5,9 +5,9 @@ cross-check, for the phase-controlled cascade of Liu et al., Phys. Rev. A 109, 0
 """
 
 from .conventions import MODES, QUADRATURES, symplectic_form
-from .engine import LindbladModel, drift_and_diffusion
 from .errors import CascomError, ParameterError, UnphysicalModelError, UnstableSystemError
 from .gaussian import (
+    assess_stability,
     bona_fide_min_eigenvalue,
     check_bona_fide,
     is_bona_fide,
@@ -17,14 +17,22 @@ from .gaussian import (
     noise_physicality_min_eigenvalue,
     occupations,
     purities,
+    solve_lyapunov,
+    solve_lyapunov_reference,
     symplectic_eigenvalues,
 )
-from .lyapunov import solve_lyapunov, solve_lyapunov_reference
-from .meanfield import MeanFields, mean_fields, mean_fields_from_bare_detuning
-from .models import LinearModel, build_model, paper_model
+from .models import (
+    LindbladModel,
+    LinearModel,
+    MeanFields,
+    build_model,
+    drift_and_diffusion,
+    mean_fields,
+    mean_fields_from_bare_detuning,
+    paper_model,
+)
 from .parameters import ModelOptions, Parameters, load_config
-from .stability import assess_stability
-from .steady import SteadyState, analyse, steady_state, steady_states_from_bare_detuning
+from .solvers.steady import SteadyState, analyse, steady_state, steady_states_from_bare_detuning
 
 __version__ = "0.1.0"
 

@@ -10,8 +10,8 @@ the Lyapunov solver and the QuTiP master equation.
 import numpy as np
 
 import cascom_sim as cs
-from cascom_sim.engine import hamiltonian_from_ladder, ladder_to_quadrature_vector
-from cascom_sim.master import master_steady_state
+from cascom_sim.models.engine import hamiltonian_from_ladder, ladder_to_quadrature_vector
+from cascom_sim.solvers.master import master_steady_state
 
 # modes (a, b1, b2); ladder vector ξ = (a, a†, b1, b1†, b2, b2†); rates in units of the cavity decay
 kappa, G, r, gamma, n_th = 1.0, 0.2, 0.5, 1e-3, 0.1

@@ -1,6 +1,6 @@
 """Master equation (QuTiP, truncated Fock space) against the Gaussian solvers, in time and at steady state.
 
-Case ``cascom_sim.me_cases.single_cavity``: the paper's model at η = 0 (physical there), scaled down to
+Case ``cascom_sim.report.me_cases.single_cavity``: the paper's model at η = 0 (physical there), scaled down to
 low occupations so a few Fock states per mode suffice.
 
     python examples/master_check.py [OUT.png]
@@ -14,10 +14,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cascom_sim.dynamics import propagate_covariance  # noqa: E402
-from cascom_sim.gaussian import log_negativity  # noqa: E402
-from cascom_sim.master import master_evolution, master_steady_state  # noqa: E402
-from cascom_sim.me_cases import single_cavity  # noqa: E402
+from cascom_sim.gaussian.covariance import log_negativity  # noqa: E402
+from cascom_sim.report.me_cases import single_cavity  # noqa: E402
+from cascom_sim.solvers.dynamics import propagate_covariance  # noqa: E402
+from cascom_sim.solvers.master import master_evolution, master_steady_state  # noqa: E402
 
 out = sys.argv[1] if len(sys.argv) > 1 else "master_check.png"
 case = single_cavity()

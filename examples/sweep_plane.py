@@ -4,9 +4,9 @@
 """
 
 import cascom_sim as cs
-from cascom_sim.plotting import plot_sweep
 from cascom_sim.progress import TqdmProgress
-from cascom_sim.sweep import Axis, run_sweep
+from cascom_sim.report.plotting import plot_sweep
+from cascom_sim.runs.sweep import Axis, run_sweep
 
 # the paper's model in the literal reading at φ = 0.6π, where part of the plane is stable
 result = run_sweep([Axis("detuning", 0.5, 2.5, 200), Axis("dtheta_pi", 0.0, 0.5, 200)],

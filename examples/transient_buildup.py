@@ -11,8 +11,8 @@ import sys
 import numpy as np
 
 import cascom_sim as cs
-from cascom_sim.dynamics import evolve_covariance, evolve_ensemble, initial_covariance
 from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED as params
+from cascom_sim.solvers.dynamics import evolve_covariance, evolve_ensemble, initial_covariance
 
 out = sys.argv[1] if len(sys.argv) > 1 else "transient_buildup.png"
 pair = ("a1", "b1")
@@ -28,7 +28,7 @@ m = exact.metrics
 print(f"birth {m.birth_time:.3g} s, max E_N {m.max_E_N:.4f} at {m.time_of_max:.3g} s, "
       f"within {m.tolerance} of {exact.stationary_E_N:.4f} from {m.convergence_time:.3g} s")
 
-# cascom_sim.plotting.plot_evolution(ensemble, "file.png") draws one evolution with occupations;
+# cascom_sim.report.plotting.plot_evolution(ensemble, "file.png") draws one evolution with occupations;
 # here the exact covariance evolution and the ensemble share one axis.
 import matplotlib  # noqa: E402
 

@@ -5,7 +5,7 @@ import scipy.linalg
 from hypothesis import strategies as st
 
 from cascom_sim.conventions import symplectic_form
-from cascom_sim.engine import drift_and_diffusion
+from cascom_sim.models.engine import drift_and_diffusion
 
 
 def random_symplectic(rng: np.random.Generator, n_modes: int, scale: float = 0.6) -> np.ndarray:

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cascom_sim import ModelOptions, ParameterError, Parameters, build_model, is_noise_physical, paper_model
-from cascom_sim.cascade import TwoChannelSpec, two_channel_mean_fields
-from cascom_sim.meanfield import mean_fields
+from cascom_sim.models.cascade import TwoChannelSpec, two_channel_mean_fields
+from cascom_sim.models.meanfield import mean_fields
 
 TWO = ModelOptions(model="two-channel")
 
@@ -68,7 +68,7 @@ def test_two_channel_rejects_readings_it_does_not_have():
 
 
 def test_two_channel_sweeps_vectorize():
-    from cascom_sim.sweep import Axis, run_sweep
+    from cascom_sim.runs.sweep import Axis, run_sweep
 
     ds = run_sweep([Axis("detuning", 0.5, 2.0, 5), Axis("eta", 0, 1, 3)], options=TWO).dataset
     assert ds["noise_physical"].values.all()

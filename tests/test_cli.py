@@ -171,7 +171,7 @@ def test_sweep_cli_resumes_and_cleans_its_checkpoint(capsys, tmp_path):
     out = tmp_path / "s.nc"
     argv = ["sweep", "--x", "detuning=0.5:2.5:40", "--y", "phi_pi=0.4:0.6:30", "--out", str(out), "--json"]
     # a stale checkpoint of this very run (as an interrupted run leaves it) is picked up, then removed
-    from cascom_sim.executor import run_chunks
+    from cascom_sim.runs.executor import run_chunks
 
     code, _, _ = run(capsys, *argv, "--checkpoint", str(tmp_path / "keep"))
     assert code == 0 and (tmp_path / "keep" / "manifest.json").exists()

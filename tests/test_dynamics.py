@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from cascom_sim import ModelOptions, Parameters, build_model, steady_state
-from cascom_sim.dynamics import (
+from cascom_sim.gaussian.lyapunov import solve_lyapunov
+from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED as CASE
+from cascom_sim.solvers.dynamics import (
     BLOCK,
     evolve_covariance,
     evolve_ensemble,
@@ -10,8 +12,6 @@ from cascom_sim.dynamics import (
     propagate_covariance,
     step_propagator,
 )
-from cascom_sim.lyapunov import solve_lyapunov
-from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED as CASE
 
 PAIR = ("a1", "b1")
 

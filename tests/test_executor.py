@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from cascom_sim import ModelOptions, Parameters, build_model
-from cascom_sim.dynamics import evolve_ensemble, initial_covariance
-from cascom_sim.executor import Execution, run_chunks
 from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED as CASE
 from cascom_sim.progress import NoProgress
-from cascom_sim.sweep import Axis, run_sweep
+from cascom_sim.runs.executor import Execution, run_chunks
+from cascom_sim.runs.sweep import Axis, run_sweep
+from cascom_sim.solvers.dynamics import evolve_ensemble, initial_covariance
 
 AXES = [Axis("detuning", 0.5, 2.5, 12), Axis("phi_pi", 0.4, 0.6, 10)]
 BASE = Parameters(eta=0.5)

@@ -1,20 +1,20 @@
-"""QuTiP master equation vs the Gaussian solvers, on small-occupation cases (cascom_sim.me_cases)."""
+"""QuTiP master equation vs the Gaussian solvers, on small-occupation cases (cascom_sim.report.me_cases)."""
 
 import numpy as np
 import pytest
 from strategies import physical_model
 
 from cascom_sim import LindbladModel, ParameterError, Parameters, UnphysicalModelError, paper_model
-from cascom_sim.dynamics import propagate_covariance
-from cascom_sim.engine import drift_and_diffusion
-from cascom_sim.gaussian import log_negativity
-from cascom_sim.master import lindblad_from_langevin, master_evolution, master_steady_state, restrict
-from cascom_sim.me_cases import (
+from cascom_sim.gaussian.covariance import log_negativity
+from cascom_sim.models.engine import drift_and_diffusion
+from cascom_sim.report.me_cases import (
     cascade_downstream_mirror,
     cascade_upstream_mirror,
     paper_cos_phi_zero,
     single_cavity,
 )
+from cascom_sim.solvers.dynamics import propagate_covariance
+from cascom_sim.solvers.master import lindblad_from_langevin, master_evolution, master_steady_state, restrict
 
 
 @pytest.mark.parametrize("seed", range(5))

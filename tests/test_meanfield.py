@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cascom_sim import ModelOptions, Parameters, mean_fields, mean_fields_from_bare_detuning
-from cascom_sim.meanfield import detuning_shift_per_photon
+from cascom_sim.models.meanfield import detuning_shift_per_photon
 
 
 def eq7_rhs(p: Parameters, alpha, delta, units):

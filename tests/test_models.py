@@ -5,8 +5,8 @@ import pytest
 
 from cascom_sim import LindbladModel, ModelOptions, Parameters, paper_model
 from cascom_sim.conventions import complex_to_quadrature
-from cascom_sim.engine import drift_and_diffusion, hamiltonian_from_ladder, ladder_to_quadrature_vector
-from cascom_sim.meanfield import MeanFields
+from cascom_sim.models.engine import drift_and_diffusion, hamiltonian_from_ladder, ladder_to_quadrature_vector
+from cascom_sim.models.meanfield import MeanFields
 
 
 def complex_form_drift(delta, kappa, wm, gm, g0, alpha, eta, phi):
@@ -141,7 +141,7 @@ def test_paper_noise_physical_when_eta_zero_or_cos_phi_zero(eta, phi_pi):
 @pytest.mark.parametrize("eta,phi_pi", [(1.0, 0.8), (0.25, 0.0), (1.0, 0.6)])
 def test_optical_instability_without_optomechanics(eta, phi_pi):
     """With P = 0 the optical block has eigenvalues −(iΔ+κ) ± 2κ√η e^{iφ}."""
-    from cascom_sim.stability import max_real_eigenvalue
+    from cascom_sim.gaussian.stability import max_real_eigenvalue
 
     p = Parameters(eta=eta, phi_pi=phi_pi, power=0.0)
     A = paper_model(p).drift

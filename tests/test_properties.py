@@ -14,8 +14,8 @@ from cascom_sim import (
     solve_lyapunov,
     symplectic_eigenvalues,
 )
-from cascom_sim.lyapunov import lyapunov_residual, solve_lyapunov_reference
-from cascom_sim.stability import stable_by_eigenvalues, stable_by_routh_hurwitz
+from cascom_sim.gaussian.lyapunov import lyapunov_residual, solve_lyapunov_reference
+from cascom_sim.gaussian.stability import stable_by_eigenvalues, stable_by_routh_hurwitz
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cascom_sim import ModelOptions, Parameters, steady_state
-from cascom_sim.report import READINGS, run_validation
+from cascom_sim.report.validate import READINGS, run_validation
 
 CLAIMS = {"2a-window", "2a-ratio", "2b-stability", "3a-90MHz", "3a-100MHz", "3bc-omega", "3def-power",
           "4-temperature", "4-inset"}
@@ -42,8 +42,8 @@ def test_recompute_fig2a_point_growth_rate(report):
 
 def test_recompute_master_equation_number(report):
     """The report's master-equation E_N for the single-cavity case, recomputed from the case definition."""
-    from cascom_sim.gaussian import log_negativity
-    from cascom_sim.me_cases import single_cavity
+    from cascom_sim.gaussian.covariance import log_negativity
+    from cascom_sim.report.me_cases import single_cavity
 
     _, _, data = report
     row = next(r for r in data["crosscheck"] if r["case"].startswith("paper model, η = 0"))

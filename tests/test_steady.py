@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cascom_sim import ModelOptions, Parameters, solve_lyapunov, solve_lyapunov_reference, steady_state
-from cascom_sim.steady import steady_states_from_bare_detuning
+from cascom_sim.solvers.steady import steady_states_from_bare_detuning
 
 
 @pytest.mark.parametrize("bath", ["paper", "brownian"])
@@ -76,7 +76,7 @@ def test_pair_validation():
 
 
 def test_symmetric_operator_fast_path_matches_reference(rng):
-    from cascom_sim.lyapunov import _symmetric_operator, _symmetric_operator_reference
+    from cascom_sim.gaussian.lyapunov import _symmetric_operator, _symmetric_operator_reference
 
     A = rng.normal(size=(5, 8, 8))
     np.testing.assert_allclose(_symmetric_operator(A), _symmetric_operator_reference(A), rtol=0, atol=1e-13)

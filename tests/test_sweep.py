@@ -1,7 +1,7 @@
 import numpy as np
 
 from cascom_sim import ModelOptions, Parameters, steady_state
-from cascom_sim.sweep import Axis, run_sweep
+from cascom_sim.runs.sweep import Axis, run_sweep
 
 
 def test_sweep_matches_pointwise_steady_state():

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from cascom_sim.report import Validation
+from cascom_sim.report.validate import Validation
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "results/fig3")
 v = Validation(out, quick=False)

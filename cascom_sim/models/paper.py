@@ -17,44 +17,14 @@ the diffusion γ_m(2n_m+1) on Yb only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from .engine import LindbladModel
+from ..parameters import ModelOptions, Parameters
+from .linear import LinearModel
 from .meanfield import MeanFields, mean_fields
-from .parameters import ModelOptions, Parameters
 
 N_MODES = 4
 DIM = 2 * N_MODES
-
-
-@dataclass(frozen=True)
-class LinearModel:
-    """A linear Gaussian model ṙ = A r + noise with diffusion D.
-
-    Attributes
-    ----------
-    drift, diffusion : ndarray, shape (..., 8, 8)
-        A (s⁻¹) and D (s⁻¹), ordering of Eq. (20).
-    options : ModelOptions
-        Model name and the readings used.
-    mean_fields : MeanFields or None
-        The mean fields the linearization is taken around.
-    lindblad : LindbladModel or None
-        The (H, L) description for models built from one (physical by construction);
-        None for the paper's Langevin model.
-    """
-
-    drift: np.ndarray
-    diffusion: np.ndarray
-    options: ModelOptions
-    mean_fields: MeanFields | None = None
-    lindblad: LindbladModel | None = field(default=None, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.options.model
 
 
 def _bcast(x, shape):
@@ -119,13 +89,3 @@ def paper_model(params: Parameters, options: ModelOptions = ModelOptions(),
     A = paper_drift(params, options, mf)
     D = paper_diffusion(params, options, A.shape[:-2])
     return LinearModel(drift=A, diffusion=D, options=options, mean_fields=mf)
-
-
-def build_model(params: Parameters, options: ModelOptions = ModelOptions(),
-                mf: MeanFields | None = None) -> LinearModel:
-    """The model selected by ``options.model``."""
-    if options.model == "two-channel":
-        from .cascade import two_channel_model
-
-        return two_channel_model(params, options, mf)
-    return paper_model(params, options, mf)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .conventions import mode_index, quadrature_slice, symplectic_form
-from .errors import UnphysicalModelError
+from ..conventions import mode_index, quadrature_slice, symplectic_form
+from ..errors import UnphysicalModelError
 
 #: Relative tolerance of the positivity checks: an eigenvalue counts as negative only
 #: below ``-BONA_FIDE_RTOL * max(1, max|V|)`` (rounding of an 8×8 Lyapunov solve is ~1e-14).

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cascade import TwoChannelSpec, two_channel_lindblad, two_channel_mean_fields
-from .engine import LindbladModel, drift_and_diffusion
-from .gaussian import reduce_modes
-from .lyapunov import solve_lyapunov
-from .master import lindblad_from_langevin, restrict
-from .parameters import ModelOptions, Parameters
-from .steady import steady_state
+from ..gaussian.covariance import reduce_modes
+from ..gaussian.lyapunov import solve_lyapunov
+from ..models.cascade import TwoChannelSpec, two_channel_lindblad, two_channel_mean_fields
+from ..models.engine import LindbladModel, drift_and_diffusion
+from ..parameters import ModelOptions, Parameters
+from ..solvers.master import lindblad_from_langevin, restrict
+from ..solvers.steady import steady_state
 
 ME_BASE = Parameters(omega_m=1e6, kappa=0.5e6, gamma_m=0.1e6, temperature=2.2e-5, eta=0.0, detuning=1.0,
                      mass=2e-15, power=3e-7)

@@ -41,10 +41,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ParameterError
+from ..parameters import ModelOptions, Parameters
 from .engine import LindbladModel, drift_and_diffusion, ladder_to_quadrature_vector
-from .errors import ParameterError
+from .linear import LinearModel
 from .meanfield import MeanFields, assemble_mean_fields
-from .parameters import ModelOptions, Parameters
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,8 +164,6 @@ def two_channel_model(params: Parameters, options: ModelOptions = ModelOptions(m
     Uses ``kappa_r_fraction`` and ``kappa_l_fraction`` (κ_R/κ, κ_L/κ; default ½ each, κ_0 = 0).
     Per-cavity parameters: build a :class:`TwoChannelSpec` directly.
     """
-    from .models import LinearModel
-
     if options.bath != "paper":
         raise ParameterError("bath", options.bath, "'paper' for the two-channel model (quantum Brownian motion "
                                                    "is not of Lindblad form)")

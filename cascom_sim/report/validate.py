@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .parameters import ModelOptions, Parameters
-from .progress import NoProgress
-from .storage import atomic_write
-from .sweep import Axis, run_sweep
+from ..parameters import ModelOptions, Parameters
+from ..progress import NoProgress
+from ..runs.storage import atomic_write
+from ..runs.sweep import Axis, run_sweep
 
 READINGS = (
     ("paper, consistent", ModelOptions()),
@@ -230,12 +230,12 @@ class Validation:
 
     # ------------------------------------------------------------------ four solvers
     def solvers(self):
-        from .dynamics import evolve_covariance, evolve_ensemble
-        from .gaussian import log_negativity
-        from .master import master_steady_state
+        from ..gaussian.covariance import log_negativity
+        from ..models import LinearModel, build_model
+        from ..solvers.dynamics import evolve_covariance, evolve_ensemble
+        from ..solvers.master import master_steady_state
+        from ..solvers.steady import steady_state
         from .me_cases import cascade_upstream_mirror, single_cavity
-        from .models import LinearModel, build_model
-        from .steady import steady_state
 
         n_traj = 8192 if self.quick else 65536
         for case in (single_cavity(), cascade_upstream_mirror()):
@@ -280,7 +280,7 @@ class Validation:
     @staticmethod
     def _coupling_note() -> str:
         """Why the stable models show no entanglement at the paper's parameters: the coupling strength."""
-        from .models import build_model
+        from ..models import build_model
 
         p = Parameters(detuning=1.4, dtheta_pi=0.25, phi_pi=0.8)
         parts = []

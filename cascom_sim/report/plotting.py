@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .parameters import SPECS  # noqa: E402
+from ..parameters import SPECS  # noqa: E402
 
 _LABELS = {
     "detuning": r"$\Delta/\omega_m$",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
-from .parameters import ModelOptions, Parameters
+from ..parameters import ModelOptions, Parameters
 
 
 def feedthrough_factor(params: Parameters, units: str):

@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
+from .common import add_execution_arguments, execution_from_args, parameters_block, resolve
 
 #: Euler–Maruyama's step is chosen so that h·max|λ(A)| ≤ this; beyond the budget we refuse.
 EULER_STEP_FACTOR = 3e-3
@@ -26,8 +27,6 @@ def register(sub, common) -> None:
     p.add_argument("--tolerance", type=float, default=1e-3, help="E_N tolerance for the convergence time")
     p.add_argument("--out", metavar="FILE.nc")
     p.add_argument("--plot", metavar="FILE.png")
-    from .cli import add_execution_arguments
-
     add_execution_arguments(p)
     p.set_defaults(func=cmd_evolve)
 
@@ -35,7 +34,7 @@ def register(sub, common) -> None:
 def _evolution_dataset(ev, params):
     import xarray as xr
 
-    from .storage import parameter_attributes
+    from ..runs.storage import parameter_attributes
 
     o = ev.model.options
     ci = ev.E_N_ci if ev.E_N_ci is not None else np.full((ev.times.size, 2), np.nan)
@@ -56,12 +55,10 @@ def _evolution_dataset(ev, params):
 
 
 def evolve_json(ev, params) -> dict:
-    from .cli import _parameters_block
-
     o = ev.model.options
     m = ev.metrics
     return {
-        "parameters": _parameters_block(params, o),
+        "parameters": parameters_block(params, o),
         "model": o.model, "units_reading": o.units, "coupling": o.coupling, "bath": o.bath, "pair": list(ev.pair),
         "method": ev.method, "stable": ev.stable, "noise_physical": ev.noise_physical,
         "max_re_eigenvalue": ev.max_re_eigenvalue,
@@ -80,12 +77,11 @@ def evolve_json(ev, params) -> dict:
 
 
 def cmd_evolve(args) -> int:
-    from .cli import _resolve
-    from .dynamics import evolve_covariance, evolve_ensemble, initial_covariance
-    from .models import build_model
-    from .progress import NoProgress, TqdmProgress
+    from ..models import build_model
+    from ..progress import NoProgress, TqdmProgress
+    from ..solvers.dynamics import evolve_covariance, evolve_ensemble, initial_covariance
 
-    params, options, pair = _resolve(args)
+    params, options, pair = resolve(args)
     if args.points < 2:
         raise ParameterError("points", args.points, "an integer ≥ 2")
     t_end = args.t_end if args.t_end is not None else 5.0 / float(params.gamma_m_rad)
@@ -108,13 +104,11 @@ def cmd_evolve(args) -> int:
                     "method", "euler",
                     f"a run Euler–Maruyama can afford: h·max|λ| ≤ {EULER_STEP_FACTOR} needs {cost:.2g} trajectory-steps "
                     f"(> {EULER_BUDGET:.0e}); shorten --t-end or use --method langevin, exact at any step")
-        from .cli import execution_from_args
-
         execution, cleanup = execution_from_args(args, args.out)
         ev = evolve_ensemble(model, times, V0, args.trajectories, seed=args.seed, pair=pair, method=args.method,
                              substeps=substeps, progress=progress, tolerance=args.tolerance, execution=execution)
     if args.out:
-        from .storage import save_dataset
+        from ..runs.storage import save_dataset
 
         save_dataset(_evolution_dataset(ev, params), args.out)
         if args.method in ("langevin", "euler") and cleanup:
@@ -122,7 +116,7 @@ def cmd_evolve(args) -> int:
 
             shutil.rmtree(cleanup, ignore_errors=True)
     if args.plot:
-        from .plotting import plot_evolution
+        from ..report.plotting import plot_evolution
 
         plot_evolution(ev, args.plot)
     if args.json:

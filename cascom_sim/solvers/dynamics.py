@@ -30,13 +30,13 @@ import scipy.integrate
 import scipy.linalg
 import scipy.stats
 
-from . import gaussian
-from .errors import ParameterError
-from .lyapunov import solve_lyapunov
-from .models import LinearModel
-from .parameters import Parameters
-from .progress import NoProgress
-from .stability import assess_stability
+from ..errors import ParameterError
+from ..gaussian import covariance as gaussian
+from ..gaussian.lyapunov import solve_lyapunov
+from ..gaussian.stability import assess_stability
+from ..models import LinearModel
+from ..parameters import Parameters
+from ..progress import NoProgress
 
 #: trajectories per independently seeded block (fixed: it defines the random stream)
 BLOCK = 4096
@@ -390,7 +390,7 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     sizes = _block_sizes(int(n_trajectories))
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     tasks = [(s, n, np.asarray(V0, float), t, A, D, method, int(substeps), phi_q) for s, n in zip(seeds, sizes)]
-    from .executor import Execution, run_chunks, run_key
+    from ..runs.executor import Execution, run_chunks, run_key
 
     execution = Execution(workers=int(workers)) if execution is None else execution
     d = A.shape[-1]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .conventions import complex_to_quadrature, symplectic_form
+from ..conventions import complex_to_quadrature, symplectic_form
 
 
 def drift_and_diffusion(hamiltonian: np.ndarray, jumps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

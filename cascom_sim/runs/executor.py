@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ParameterError
-from .progress import NoProgress
+from ..errors import ParameterError
+from ..progress import NoProgress
 from .storage import atomic_write
 
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import gaussian
-from .conventions import MODES, symplectic_form
-from .engine import LindbladModel
-from .errors import ParameterError, UnphysicalModelError
+from ..conventions import MODES, symplectic_form
+from ..errors import ParameterError, UnphysicalModelError
+from ..gaussian import covariance as gaussian
+from ..models.engine import LindbladModel
 
 
 def lindblad_from_langevin(A: np.ndarray, D: np.ndarray, modes: tuple[str, ...] = MODES) -> LindbladModel:
@@ -221,7 +221,7 @@ def _steady_rho(H, c_ops):
         rho = qutip.steadystate(L, method="direct", solver="spsolve")
         res = residual(rho)
     if not res < 1e-9:
-        from .errors import CascomError
+        from ..errors import CascomError
 
         raise CascomError(f"master-equation steady state did not converge (residual {res:.2e})")
     return rho
@@ -251,7 +251,7 @@ def master_evolution(model: LindbladModel, cutoffs, occupations: Sequence[float]
 def cutoff_convergence(model: LindbladModel, cutoff_sets: Sequence[Sequence[int]], reference: np.ndarray,
                        progress=None) -> list[MasterSteadyState]:
     """Steady states at increasing cutoffs, each with its relative difference to ``reference``."""
-    from .progress import NoProgress
+    from ..progress import NoProgress
 
     progress = NoProgress() if progress is None else progress
     out = []

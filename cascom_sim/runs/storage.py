@@ -29,7 +29,7 @@ def save_dataset(ds, path: str | Path) -> Path:
 
 def parameter_attributes(params, exclude=()) -> dict:
     """``param_NAME`` and ``param_NAME_units`` attributes for every scalar parameter not in ``exclude``."""
-    from .parameters import SPECS
+    from ..parameters import SPECS
 
     attrs = {}
     for name in params.names():

@@ -14,8 +14,8 @@ def cmd_validate(args) -> int:
     import json
     from pathlib import Path
 
-    from .progress import TqdmProgress
-    from .report import run_validation
+    from ..progress import TqdmProgress
+    from ..report.validate import run_validation
 
     path = run_validation(args.out, quick=args.quick, progress=TqdmProgress())
     data = json.loads((Path(args.out) / "report.json").read_text())

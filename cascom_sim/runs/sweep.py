@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from . import gaussian
-from .errors import ParameterError
-from .lyapunov import solve_lyapunov
-from .models import build_model
-from .parameters import SPECS, ModelOptions, Parameters
-from .progress import NoProgress
-from .stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
+from ..errors import ParameterError
+from ..gaussian import covariance as gaussian
+from ..gaussian.lyapunov import solve_lyapunov
+from ..gaussian.stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
+from ..models import build_model
+from ..parameters import SPECS, ModelOptions, Parameters
+from ..progress import NoProgress
 from .storage import parameter_attributes, save_dataset
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import gaussian
-from .lyapunov import lyapunov_residual, solve_lyapunov
-from .models import LinearModel, build_model
-from .parameters import ModelOptions, Parameters
-from .stability import StabilityReport, assess_stability
+from ..gaussian import covariance as gaussian
+from ..gaussian.lyapunov import lyapunov_residual, solve_lyapunov
+from ..gaussian.stability import StabilityReport, assess_stability
+from ..models import LinearModel, build_model
+from ..parameters import ModelOptions, Parameters
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1",
     pair = tuple(pair)
     gaussian.pair_indices(pair)  # validates the names
     if len(pair) != 2 or pair[0] == pair[1]:
-        from .errors import ParameterError
+        from ..errors import ParameterError
 
         raise ParameterError("pair", ",".join(pair), "two different modes among a1, a2, b1, b2")
     A, D = model.drift, model.diffusion
@@ -143,7 +143,7 @@ def steady_states_from_bare_detuning(params: Parameters, bare_detuning: float, o
     Several entries mean optical bistability; typically only some branches are stable.
     ``params.detuning`` is ignored (the effective detunings follow from Δ_c).
     """
-    from .meanfield import mean_fields_from_bare_detuning
+    from ..models.meanfield import mean_fields_from_bare_detuning
 
     options = ModelOptions() if options is None else options
     out = []

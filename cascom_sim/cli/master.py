@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 
-from .errors import ParameterError, UnphysicalModelError
+from ..errors import ParameterError, UnphysicalModelError
+from .common import parameters_block, resolve
 
 
 def register(sub, common) -> None:
@@ -42,20 +43,18 @@ def _default_cutoffs(occ):
 
 
 def cmd_master(args) -> int:
-    from .cli import _parameters_block, _resolve
-    from .gaussian import reduce_modes
-    from .master import cutoff_convergence, lindblad_from_langevin, restrict
-    from .progress import NoProgress, TqdmProgress
-    from .steady import steady_state
-
-    params, options, pair = _resolve(args)
+    from ..gaussian.covariance import reduce_modes
+    from ..progress import NoProgress, TqdmProgress
+    from ..solvers.master import cutoff_convergence, lindblad_from_langevin, restrict
+    from ..solvers.steady import steady_state
+    params, options, pair = resolve(args)
     modes = tuple(m.strip() for m in (args.modes or "a1,a2,b1,b2").split(","))
     for m in pair:
         if m not in modes:
             raise ParameterError("pair", ",".join(pair), f"modes among --modes {','.join(modes)}")
     s = steady_state(params, options, pair)
     out = {
-        "parameters": _parameters_block(params, options), "model": options.model, "units_reading": options.units,
+        "parameters": parameters_block(params, options), "model": options.model, "units_reading": options.units,
         "coupling": options.coupling, "bath": options.bath, "pair": list(pair), "modes": list(modes),
         "stable": s.stable, "noise_physical": s.noise_physical, "bona_fide": s.bona_fide,
         "master_equation_exists": None, "reason": None, "cutoffs": None, "covariance_matrix": None,

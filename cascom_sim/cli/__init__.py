@@ -1,0 +1,5 @@
+"""The ``cascom`` command line: one module per subcommand, on top of the public API."""
+
+from .app import main
+
+__all__ = ["main"]

@@ -1,0 +1,41 @@
+"""The ``cascom`` command line.  Uses only the public API; user mistakes exit 2 with one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import CascomError
+from . import evolve, master, steady, sweep, validate
+from .common import Parser, common_arguments
+
+SUBCOMMANDS = (steady, sweep, evolve, master, validate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="cascom", description="Linearized cascaded cavity optomechanics (Liu et al., PRA 109, 023519).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    common = common_arguments()
+    for module in SUBCOMMANDS:
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0) as return codes
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except CascomError as exc:
+        print(f"cascom: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cascom: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

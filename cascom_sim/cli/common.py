@@ -1,0 +1,105 @@
+"""Arguments and helpers shared by every subcommand of the command line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..gaussian import pair_indices
+from ..parameters import (
+    BATHS,
+    COUPLINGS,
+    MODELS,
+    SPECS,
+    UNITS_READINGS,
+    ModelOptions,
+    Parameters,
+    load_config,
+    parse_assignment,
+)
+from ..runs.executor import Execution
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        self.exit(2, f"cascom: error: {message}\n")
+
+
+def common_arguments() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("model and parameters")
+    g.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter (repeatable), e.g. --set detuning=1.4")
+    g.add_argument("--config", metavar="FILE.toml", help="TOML file of parameters and an optional [options] table")
+    g.add_argument("--model", choices=MODELS, default=None, help="paper (default) or two-channel")
+    g.add_argument("--units", choices=UNITS_READINGS, default=None, help="units reading (default consistent)")
+    g.add_argument("--coupling", choices=COUPLINGS, default=None, help="g0 convention (default paper)")
+    g.add_argument("--bath", choices=BATHS, default=None, help="mechanical bath (default paper)")
+    g.add_argument("--pair", default=None, metavar="MODE,MODE", help="mode pair for E_N (default b1,b2)")
+    g.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
+    values: dict[str, Any] = {}
+    opts: dict[str, Any] = {}
+    if args.config:
+        values, opts = load_config(args.config)
+    for text in args.set:
+        name, v = parse_assignment(text)
+        values[name] = v
+    params = Parameters.from_mapping(values)
+    for key in ("model", "units", "coupling", "bath"):
+        if getattr(args, key) is not None:
+            opts[key] = getattr(args, key)
+    pair_text = args.pair or opts.pop("pair", None) or "b1,b2"
+    opts.pop("pair", None)
+    pair = tuple(s.strip() for s in str(pair_text).split(","))
+    if len(pair) != 2 or pair[0] == pair[1]:
+        raise ParameterError("pair", pair_text, "two different modes among a1, a2, b1, b2, e.g. b1,b2")
+    pair_indices(pair)
+    return params, ModelOptions(**opts), pair  # type: ignore[return-value]
+
+
+def add_execution_arguments(p) -> None:
+    """--workers, --scheduler, --checkpoint for subcommands that run chunks."""
+    g = p.add_argument_group("execution")
+    g.add_argument("--workers", type=int, default=1,
+                   help="run chunks on a local Dask cluster of N workers (local processes if Dask is absent)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler")
+    g.add_argument("--checkpoint", default=None, metavar="DIR",
+                   help="directory of finished chunks; rerun the same command to resume (default: OUT.chunks "
+                        "when --out is given, removed after success)")
+
+
+def execution_from_args(args, out=None):
+    """An Execution from the flags; returns (execution, checkpoint dir to remove after success or None)."""
+    import importlib.util
+    import sys as _sys
+
+    if args.workers < 1:
+        raise ParameterError("workers", args.workers, "an integer ≥ 1")
+    use_dask = bool(args.scheduler) or (args.workers > 1 and importlib.util.find_spec("distributed") is not None)
+    if args.workers > 1 and not use_dask:
+        print("cascom: note: Dask is not installed; using local processes", file=_sys.stderr)
+    ck, cleanup = args.checkpoint, None
+    if ck is None and out:
+        ck = cleanup = str(out) + ".chunks"
+    return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck), cleanup
+
+
+def matrix(M) -> list | None:
+    return None if M is None else np.asarray(M).tolist()
+
+
+def parameters_block(params: Parameters, options: ModelOptions) -> dict:
+    return {
+        "values": params.as_dict(),
+        "units": {n: SPECS[n].unit for n in Parameters.names()},
+        "derived": params.derived(options.coupling),
+    }
+
+

@@ -1,0 +1,108 @@
+"""``cascom steady``: the steady state at one point (or every mean-field branch at a bare detuning)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..solvers.steady import steady_state, steady_states_from_bare_detuning
+from .common import matrix, parameters_block, resolve
+
+
+def steady_json(s) -> dict:
+    """The JSON object of ``cascom steady`` (BRIEF §8)."""
+    mf = s.model.mean_fields
+    return {
+        "parameters": parameters_block(s.parameters, s.options),
+        "model": s.options.model,
+        "units_reading": s.options.units,
+        "coupling": s.options.coupling,
+        "bath": s.options.bath,
+        "pair": list(s.pair),
+        "alpha": [[float(a.real), float(a.imag)] for a in np.atleast_1d(mf.alpha)],
+        "beta": [[float(b.real), float(b.imag)] for b in np.atleast_1d(mf.beta)],
+        "effective_detuning_rad_s": np.asarray(mf.delta).tolist(),
+        "bare_detuning_rad_s": np.asarray(mf.bare_detuning).tolist(),
+        "stable": s.stable,
+        "stable_by_eigenvalues": s.stability.by_eigenvalues,
+        "stable_by_routh_hurwitz": s.stability.by_routh_hurwitz,
+        "max_re_eigenvalue": s.stability.max_re_eigenvalue,
+        "noise_physical": s.noise_physical,
+        "noise_min_eigenvalue": s.noise_min_eigenvalue,
+        "bona_fide": s.bona_fide,
+        "bona_fide_min_eigenvalue": s.bona_fide_min_eigenvalue,
+        "E_N": s.E_N,
+        "E_N_formal": s.E_N_formal,
+        "E_N_symplectic": s.E_N_symplectic,
+        "occupations": None if s.occupations is None else dict(zip(("a1", "a2", "b1", "b2"), s.occupations.tolist())),
+        "purities": None if s.purities is None else dict(zip(("a1", "a2", "b1", "b2"), s.purities.tolist())),
+        "lyapunov_residual": s.lyapunov_residual,
+        "drift_matrix": matrix(s.drift),
+        "diffusion_matrix": matrix(s.diffusion),
+        "covariance_matrix": matrix(s.covariance),
+        "warnings": list(s.warnings),
+    }
+
+
+def fmt(x, spec=".6g") -> str:
+    return "—" if x is None else format(x, spec)
+
+
+def steady_table(s) -> str:
+    mf = s.model.mean_fields
+    p = s.parameters
+    lines = [
+        f"cascom steady — model {s.options.model}, units reading {s.options.units}, "
+        f"coupling {s.options.coupling}, bath {s.options.bath}",
+        f"  Δ/ω_m = {p.detuning:g}, Δθ = {p.dtheta_pi:g}π, φ = {p.phi_pi:g}π, η = {p.eta:g}, "
+        f"P = {p.power:g} W, T = {p.temperature:g} K, ω_m/2π = {p.omega_m:g} Hz, κ/2π = {p.kappa:g} Hz",
+        f"  g0 = {float(p.g0(s.options.coupling)):.4g} rad/s, ε = {float(p.epsilon):.4g} 1/s, n_m = {float(p.n_m):.4g}",
+        f"  α1 = {complex(mf.alpha[0]):.4g}, α2 = {complex(mf.alpha[1]):.4g}  "
+        f"(N1 = {float(abs(mf.alpha[0])**2):.4g}, N2 = {float(abs(mf.alpha[1])**2):.4g})",
+        f"  stable: {s.stable}  (eigenvalues: {s.stability.by_eigenvalues}, Routh–Hurwitz: "
+        f"{s.stability.by_routh_hurwitz}; max Re λ = {s.stability.max_re_eigenvalue:.4g} 1/s)",
+        f"  noise physical: {s.noise_physical}  (min eig of D + i(AΩ+ΩAᵀ)/2 = {s.noise_min_eigenvalue:.4g})",
+        f"  bona fide V: {fmt(s.bona_fide, '')}  (min eig of V + iΩ/2 = {fmt(s.bona_fide_min_eigenvalue, '.3g')})",
+        f"  E_N({s.pair[0]},{s.pair[1]}) = {fmt(s.E_N)}",
+    ]
+    if s.occupations is not None:
+        occ = ", ".join(f"n_{m} = {v:.4g}" for m, v in zip(("a1", "a2", "b1", "b2"), s.occupations))
+        lines.append(f"  occupations: {occ}")
+    for w in s.warnings:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def cmd_steady(args) -> int:
+    params, options, pair = resolve(args)
+    if args.bare_detuning is None:
+        s = steady_state(params, options, pair)
+        print(json.dumps(steady_json(s)) if args.json else steady_table(s))
+        return 0
+    if not np.isfinite(args.bare_detuning):
+        raise ParameterError("bare-detuning", args.bare_detuning, "a finite number (Δ_c/ω_m)")
+    if options.model != "paper":
+        raise ParameterError("model", options.model, "'paper' with --bare-detuning")
+    branches = steady_states_from_bare_detuning(params, args.bare_detuning, options, pair)
+    if args.json:
+        print(json.dumps({"bare_detuning": args.bare_detuning, "branches": [steady_json(b) for b in branches]}))
+    else:
+        print(f"{len(branches)} mean-field branch(es) at Δ_c/ω_m = {args.bare_detuning:g}"
+              + (" (bistability)" if len(branches) > 1 else ""))
+        for k, b in enumerate(branches, 1):
+            d = np.asarray(b.model.mean_fields.delta) / float(params.omega_m_rad)
+            print(f"--- branch {k}: effective Δ/ω_m = ({d[0]:.6g}, {d[1]:.6g})")
+            print(steady_table(b))
+    return 0
+
+
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("steady", parents=[common], help="steady state at one point")
+    p.add_argument("--bare-detuning", type=float, default=None, metavar="DC",
+                   help="solve the mean fields self-consistently from the bare detuning Δ_c/ω_m and report every "
+                        "branch (bistability) with its stability; the effective `detuning` is then ignored")
+    p.set_defaults(func=cmd_steady)

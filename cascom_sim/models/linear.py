@@ -1,0 +1,75 @@
+"""The one model type every solver takes: a linear Gaussian model with its own mode names.
+
+A model is the Langevin equation ṙ = A r + noise with diffusion D for the quadrature vector
+r = (X_1, Y_1, X_2, Y_2, …) of its modes (X = (c + c†)/√2, vacuum variance 1/2).  Models built
+from a quadratic Hamiltonian and linear jump operators carry that (H, L) description too; they are
+physical by construction.  The paper's model is given directly as (A, D).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..conventions import MODES
+from ..errors import ParameterError
+from ..parameters import ModelOptions
+from .engine import LindbladModel
+from .meanfield import MeanFields
+
+#: What a model is, as reported with every result.
+MODEL_LABELS = ("paper", "two-channel", "network", "user")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A linear Gaussian model ṙ = A r + noise with diffusion D, on named modes.
+
+    Attributes
+    ----------
+    drift, diffusion : ndarray, shape (..., 2n, 2n)
+        A (s⁻¹) and D (s⁻¹) in the quadrature ordering (X_1, Y_1, X_2, Y_2, …) of ``modes``.
+    options : ModelOptions or None
+        The readings used (units, coupling, bath) for models built from :class:`Parameters`;
+        None for a model given directly (e.g. from QuTiP operators).
+    mean_fields : MeanFields or None
+        The mean fields the linearization is taken around.
+    lindblad : LindbladModel or None
+        The (H, L) description for models built from one (physical by construction);
+        None for the paper's Langevin model.
+    modes : tuple of str
+        One name per mode, in quadrature order.  Defaults to ``('a1', 'a2', 'b1', 'b2')`` for four
+        modes and ``('m1', …, 'mn')`` otherwise.
+    label : str
+        What the model is: one of :data:`MODEL_LABELS` (default: ``options.model``, else ``'user'``).
+    """
+
+    drift: np.ndarray
+    diffusion: np.ndarray
+    options: ModelOptions | None = None
+    mean_fields: MeanFields | None = None
+    lindblad: LindbladModel | None = field(default=None, repr=False)
+    modes: tuple[str, ...] | None = None
+    label: str | None = None
+
+    def __post_init__(self):
+        n = np.shape(self.drift)[-1] // 2
+        modes = self.modes
+        if modes is None:
+            modes = MODES if n == len(MODES) else tuple(f"m{k + 1}" for k in range(n))
+        object.__setattr__(self, "modes", tuple(str(m) for m in modes))
+        if len(self.modes) != n or len(set(self.modes)) != n:
+            raise ParameterError("modes", ",".join(self.modes),
+                                 f"{n} different names, one per mode of the {2 * n}×{2 * n} drift matrix")
+        if self.label is None:
+            object.__setattr__(self, "label", self.options.model if self.options is not None else "user")
+
+    @property
+    def name(self) -> str:
+        """The model's label (kept for compatibility; prefer :attr:`label`)."""
+        return self.label
+
+    @property
+    def n_modes(self) -> int:
+        return len(self.modes)

@@ -1,0 +1,1 @@
+"""Doing it many times: vectorized sweeps, chunked and resumable execution, atomic storage."""
