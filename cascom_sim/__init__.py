@@ -4,6 +4,7 @@ Steady states (Lyapunov), covariance and Langevin dynamics, and a truncated-Fock
 cross-check, for the phase-controlled cascade of Liu et al., Phys. Rev. A 109, 023519 (2024).
 """
 
+from ._version import __version__
 from .conventions import MODES, QUADRATURES, symplectic_form
 from .errors import CascomError, ParameterError, UnphysicalModelError, UnstableSystemError
 from .gaussian import (
@@ -34,9 +35,8 @@ from .models import (
 from .parameters import ModelOptions, Parameters, load_config
 from .solvers.steady import SteadyState, analyse, steady_state, steady_states_from_bare_detuning
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "MODES", "QUADRATURES", "symplectic_form", "LindbladModel", "drift_and_diffusion",
     "CascomError", "ParameterError", "UnphysicalModelError", "UnstableSystemError",
     "bona_fide_min_eigenvalue", "check_bona_fide", "is_bona_fide", "is_noise_physical", "log_negativity",

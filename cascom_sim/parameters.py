@@ -1,4 +1,4 @@
-"""Physical parameters and model options (BRIEF §2, §8), validated on construction.
+"""Physical parameters and model options (docs/conventions.md), validated on construction.
 
 Inputs follow the interface contract: frequencies as ``f = ω/2π`` in Hz, lengths in m,
 power in W (each pump), mass in kg, temperature in K, phases in units of π and the
@@ -109,17 +109,17 @@ class ModelOptions:
     ----------
     model : {'paper', 'two-channel'}
         ``paper``: the Langevin model of Eqs. (8), (21), (27).  ``two-channel``: the
-        physically consistent bidirectional SLH cascade (BRIEF §4).
+        physically consistent bidirectional SLH cascade (docs/derivation.md, "Two-channel cascade").
     units : {'consistent', 'literal'}
-        Reading of the drive fed through the fibre (Eqs. 4, 7, 16; BRIEF §3.2).
+        Reading of the drive fed through the fibre (Eqs. 4, 7, 16; docs/conventions.md, "Units readings").
         ``consistent``: ε/√(2κ) is the input amplitude, so the fed-through drive is √η·ε.
         ``literal``: √(2ηκ)·ε exactly as printed, evaluated in SI numbers.
     coupling : {'paper', 'standard'}
         ``paper``: g0 = (ω_c/l)√(ħ/(m ω_m)) as printed; ``standard``: with the zero-point
-        motion √(ħ/(2 m ω_m)), √2 smaller (BRIEF §3.5).
+        motion √(ħ/(2 m ω_m)), √2 smaller (docs/conventions.md, "Coupling").
     bath : {'paper', 'brownian'}
         ``paper``: both mechanical quadratures damped at γ_m (Eqs. 2, 27); ``brownian``:
-        quantum Brownian motion, momentum damping and diffusion only (BRIEF §3.6).
+        quantum Brownian motion, momentum damping and diffusion only (docs/conventions.md, "Mechanical bath").
     """
 
     model: str = "paper"
@@ -143,7 +143,7 @@ def _default(name: str):
 
 @dataclass(frozen=True, kw_only=True)
 class Parameters:
-    """Physical parameters of the cascaded system (BRIEF §2 defaults: Fig. 1(d), Sec. III).
+    """Physical parameters of the cascaded system (defaults: the paper's Fig. 1(d) and Sec. III).
 
     All inputs are validated on construction; a :class:`ParameterError` names the
     parameter, the value and the allowed range.  Fields may be arrays that broadcast.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._version import __version__
 from ..errors import CascomError
 from . import evolve, master, steady, sweep, validate
 from .common import Parser, common_arguments
@@ -14,6 +15,7 @@ SUBCOMMANDS = (steady, sweep, evolve, master, validate)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cascom", description="Linearized cascaded cavity optomechanics (Liu et al., PRA 109, 023519).")
+    parser.add_argument("--version", action="version", version=f"cascom {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     common = common_arguments()
     for module in SUBCOMMANDS:

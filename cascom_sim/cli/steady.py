@@ -12,7 +12,7 @@ from .common import matrix, parameters_block, resolve
 
 
 def steady_json(s) -> dict:
-    """The JSON object of ``cascom steady`` (BRIEF §8)."""
+    """The JSON object of ``cascom steady`` (keys listed in docs/cli.md)."""
     mf = s.model.mean_fields
     return {
         "parameters": parameters_block(s.parameters, s.options),

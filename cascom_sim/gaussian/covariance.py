@@ -64,7 +64,7 @@ def check_bona_fide(V: np.ndarray) -> None:
 
 
 def noise_physicality_min_eigenvalue(A: np.ndarray, D: np.ndarray) -> np.ndarray:
-    """Smallest eigenvalue of D + (i/2)(AΩ + ΩAᵀ) (BRIEF §3.3).
+    """Smallest eigenvalue of D + (i/2)(AΩ + ΩAᵀ) (docs/conventions.md, "Physicality").
 
     A linear Langevin model (A, D) comes from a completely positive (Lindblad) evolution
     only if this matrix is positive semidefinite.

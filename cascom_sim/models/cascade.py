@@ -159,7 +159,7 @@ def two_channel_lindblad(spec: TwoChannelSpec, alpha: np.ndarray) -> tuple[np.nd
 
 def two_channel_model(params: Parameters, options: ModelOptions = ModelOptions(model="two-channel"),
                       mf: MeanFields | None = None):
-    """The two-channel cascade for identical cavities described by ``params`` (BRIEF §4).
+    """The two-channel cascade for identical cavities described by ``params`` (docs/derivation.md).
 
     Uses ``kappa_r_fraction`` and ``kappa_l_fraction`` (κ_R/κ, κ_L/κ; default ½ each, κ_0 = 0).
     Per-cavity parameters: build a :class:`TwoChannelSpec` directly.

@@ -10,7 +10,7 @@ with partner k and Λ_j = 2 g0 α_j, J_c = 2κ√η cos φ, J_s = 2κ√η sin �
     Ẋb_j = −γ_m Xb_j + ω_m Yb_j
     Ẏb_j = −ω_m Xb_j − γ_m Yb_j + Λ_j^re Xa_j + Λ_j^im Ya_j
 
-and D = diag(κ, κ, κ, κ, γ_m(2n_m+1) ×4) (Eq. 27).  The Brownian bath (BRIEF §3.6)
+and D = diag(κ, κ, κ, κ, γ_m(2n_m+1) ×4) (Eq. 27).  The Brownian bath (docs/conventions.md)
 replaces the mechanical block by Ẋb = ω_m Yb, Ẏb = −ω_m Xb − γ_m Yb (+ force) and puts
 the diffusion γ_m(2n_m+1) on Yb only.
 """

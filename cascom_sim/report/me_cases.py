@@ -1,4 +1,4 @@
-"""Small-occupation cases where the truncated-Fock master equation converges (BRIEF §6).
+"""Small-occupation cases where the truncated-Fock master equation converges (docs/master_equation.md).
 
 How they were chosen: ω_m/2π = 1 MHz, κ/2π = 0.5 MHz, γ_m/2π = 0.1 MHz (so every rate is within a
 factor 20 of the others), a light mirror (m = 2 fg) and a weak pump (P = 0.3 µW) so that the

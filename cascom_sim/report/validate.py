@@ -1,6 +1,6 @@
 """``cascom validate``: the paper's claims beside what the models compute, with the evidence.
 
-Every claim of BRIEF §7 is evaluated under three models: the paper's Langevin model in the
+Every claim of the paper's Figs. 2–4 (listed in docs/findings.md) is evaluated under three models: the paper's Langevin model in the
 ``consistent`` and ``literal`` units readings, and the physically consistent two-channel cascade.
 Representative points are cross-checked by four solvers (Lyapunov, covariance ODE, Langevin ensemble,
 QuTiP master equation).  Uses only the public API; writes NetCDF data, PNG figures, ``REPORT.md`` and

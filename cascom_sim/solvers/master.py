@@ -30,7 +30,7 @@ def lindblad_from_langevin(A: np.ndarray, D: np.ndarray, modes: tuple[str, ...] 
 
     Inverts A = Ω(H + Im Γ), D = Ω Re Γ Ωᵀ: H = sym(ΩᵀA), Im Γ = antisym(ΩᵀA), Re Γ = Ωᵀ D Ω, and factors
     Γ* = Σ_k l_k l_k† by its eigen-decomposition.  A master equation exists iff Γ ≥ 0, which is the
-    condition D + (i/2)(AΩ + ΩAᵀ) ≥ 0 of BRIEF §3.3.
+    noise-physicality condition D + (i/2)(AΩ + ΩAᵀ) ≥ 0 (docs/conventions.md, "Physicality").
 
     Raises
     ------

@@ -1,0 +1,50 @@
+"""What a user installing the package relies on: the version, licence, citation, changelog, and docs
+that stand on their own."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cascom_sim
+from cascom_sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"cascom {cascom_sim.__version__}"
+
+
+def test_version_flag_through_python_m():
+    r = subprocess.run([sys.executable, "-m", "cascom_sim", "--version"], capture_output=True, text=True,
+                       cwd=ROOT, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == f"cascom {cascom_sim.__version__}"
+
+
+def test_version_is_single_sourced():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in text and 'attr = "cascom_sim._version.__version__"' in text
+    assert not re.search(r'^version\s*=\s*"', text, re.M)
+    cff = (ROOT / "CITATION.cff").read_text()
+    assert re.search(r'^version:\s*"?([^"\n]+)"?', cff, re.M).group(1) == cascom_sim.__version__
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert f"## [{cascom_sim.__version__}]" in changelog
+
+
+def test_licence_matches_the_package_metadata():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_no_reference_to_documents_the_project_does_not_ship():
+    hits = []
+    for base in ("cascom_sim", "docs"):
+        for p in (ROOT / base).rglob("*"):
+            if p.is_file() and p.suffix in (".py", ".md", ".yml", ".toml", ".txt", ".mplstyle"):
+                if "brief" in p.read_text(errors="ignore").lower():
+                    hits.append(str(p.relative_to(ROOT)))
+    if "brief" in (ROOT / "README.md").read_text().lower():
+        hits.append("README.md")
+    assert hits == []
