@@ -22,16 +22,28 @@ def _n_modes(V: np.ndarray) -> int:
 
 
 def pair_indices(pair: Sequence[str | int]) -> list[int]:
-    """Quadrature indices of a pair of modes given by name ('b1') or number."""
+    """Quadrature indices of a pair of modes given by name ('b1') or number (≥ 0)."""
     idx: list[int] = []
     for m in pair:
-        idx += quadrature_slice(mode_index(m) if isinstance(m, str) else int(m))
+        if isinstance(m, str):
+            k = mode_index(m)
+        elif isinstance(m, (int, np.integer)) and not isinstance(m, (bool, np.bool_)) and m >= 0:
+            k = int(m)
+        else:  # a negative number would silently count from the end; a bool is not a mode
+            from ..errors import ParameterError
+
+            raise ParameterError("pair", m, "mode names (e.g. 'b1') or mode numbers ≥ 0")
+        idx += quadrature_slice(k)
     return idx
 
 
 def reduce_modes(V: np.ndarray, modes: Sequence[str | int]) -> np.ndarray:
     """Covariance of a subset of modes: rows and columns of those modes, shape (..., 2k, 2k)."""
     idx = pair_indices(modes)
+    if idx and max(idx) >= np.shape(V)[-1]:
+        from ..errors import ParameterError
+
+        raise ParameterError("pair", tuple(modes), f"modes of this {np.shape(V)[-1] // 2}-mode state")
     return np.asarray(V)[..., idx, :][..., :, idx]
 
 
@@ -102,18 +114,38 @@ def partial_transpose(V2: np.ndarray) -> np.ndarray:
 
 
 def smallest_pt_symplectic_eigenvalue(V2: np.ndarray) -> np.ndarray:
-    """ν⁻ of a two-mode covariance by the closed form of Eqs. (31)–(32)."""
+    """ν⁻ of a two-mode covariance (Eqs. 31–32), evaluated without cancellation.
+
+    With K = (ΩṼ)² for the partial transpose Ṽ, −K has eigenvalues ν₊², ν₊², ν₋², ν₋², so
+    Σ̃ = −tr K/2 = ν₊² + ν₋² (Eq. 32) and the traceless part N = K − (tr K/4)·1 has tr N² = (ν₊² − ν₋²)²
+    = Σ̃² − 4 det V, the discriminant of Eq. (31), as a sum of products of small numbers: near
+    ν₊ = ν₋ (E_N ≈ 0) its square root keeps absolute accuracy ~1e-16 instead of ~1e-8.  Then
+    ν₋² = 2 det V / (Σ̃ + √disc), a quotient with no subtraction, accurate for large squeezing and
+    occupations as long as det V itself is (it is set by the conditioning of V).
+
+    Returns NaN where det V ≤ 0 numerically: V is then singular at double precision and ν⁻ is not
+    determined (never ±inf).
+    """
     V2 = np.asarray(V2, dtype=float)
-    a = V2[..., 0:2, 0:2]
-    b = V2[..., 2:4, 2:4]
-    c = V2[..., 0:2, 2:4]
-    sigma = np.linalg.det(a) + np.linalg.det(b) - 2.0 * np.linalg.det(c)
-    disc = np.clip(sigma**2 - 4.0 * np.linalg.det(V2), 0.0, None)
-    return np.sqrt(np.clip(sigma - np.sqrt(disc), 0.0, None) / 2.0)
+    P = np.array([1.0, 1.0, 1.0, -1.0])
+    Vt = V2 * P[:, None] * P[None, :]
+    M = symplectic_form(2) @ Vt
+    K = M @ M
+    trK = np.trace(K, axis1=-2, axis2=-1)
+    sigma = -0.5 * trK
+    N = K - (trK / 4.0)[..., None, None] * np.eye(4)
+    disc = np.clip(np.einsum("...ij,...ji->...", N, N), 0.0, None)
+    det = np.linalg.det(Vt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nu2 = 2.0 * det / (sigma + np.sqrt(disc))
+    return np.sqrt(np.where(nu2 > 0, nu2, np.nan))
 
 
 def log_negativity(V: np.ndarray, pair: Sequence[str | int] = ("b1", "b2")) -> np.ndarray:
     """Logarithmic negativity E_N = max(0, −ln 2ν⁻) of a mode pair (Eqs. 30–32).
+
+    ν⁻ comes from :func:`smallest_pt_symplectic_eigenvalue`, which avoids the cancellation of the
+    printed form; NaN (never inf) where V is singular at double precision.
 
     Parameters
     ----------
@@ -129,8 +161,8 @@ def log_negativity(V: np.ndarray, pair: Sequence[str | int] = ("b1", "b2")) -> n
     """
     V2 = np.asarray(V) if np.shape(V)[-1] == 4 else reduce_modes(V, pair)
     nu = smallest_pt_symplectic_eigenvalue(V2)
-    with np.errstate(divide="ignore"):
-        return np.maximum(0.0, -np.log(2.0 * nu))
+    # fmax-like: NaN (ν⁻ not determined) stays NaN, never a number
+    return np.where(np.isnan(nu), np.nan, np.maximum(0.0, -np.log(2.0 * nu)))
 
 
 def log_negativity_symplectic(V: np.ndarray, pair: Sequence[str | int] = ("b1", "b2")) -> np.ndarray:

@@ -119,7 +119,7 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair: Sequence[st
 
 
 _DESCRIPTIONS = {
-    "E_N": ("1", "logarithmic negativity of the pair (Eqs. 30-32); NaN where unstable or not bona fide"),
+    "E_N": ("1", "logarithmic negativity of the pair (Eqs. 30-32); NaN where unstable, not bona fide or not determined"),
     "E_N_formal": ("1", "E_N computed from V even where V is not bona fide; NaN where unstable"),
     "stable": ("bool", "1 where both eigenvalue and Routh-Hurwitz criteria say stable"),
     "stable_eigenvalues": ("bool", "1 where max Re(eig A) < 0"),

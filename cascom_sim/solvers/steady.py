@@ -80,6 +80,12 @@ def _warnings(stab: StabilityReport, noise_ok: bool, bona: bool | None) -> tuple
     return tuple(w)
 
 
+def _finite(x) -> float | None:
+    """A float, or None where the value is not finite (never printed as a number)."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
 def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1", "b2")) -> SteadyState:
     """Stability, Lyapunov covariance and the physicality checks of one built model."""
     pair = tuple(pair)
@@ -97,8 +103,8 @@ def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1",
         V = solve_lyapunov(A, D)
         lam = float(gaussian.bona_fide_min_eigenvalue(V))
         bona = bool(gaussian.is_bona_fide(V))
-        en_formal = float(gaussian.log_negativity(V, pair))
-        en_sym = float(gaussian.log_negativity_symplectic(V, pair))
+        en_formal = _finite(gaussian.log_negativity(V, pair))
+        en_sym = _finite(gaussian.log_negativity_symplectic(V, pair))
         en = en_formal if bona else None
         occ = gaussian.occupations(V)
         pur = gaussian.purities(V)
@@ -107,7 +113,9 @@ def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1",
                        noise_physical=noise_ok, noise_min_eigenvalue=noise_min, covariance=V,
                        bona_fide=bona, bona_fide_min_eigenvalue=lam, E_N=en, E_N_formal=en_formal,
                        E_N_symplectic=en_sym, occupations=occ, purities=pur, lyapunov_residual=res,
-                       warnings=_warnings(stab, noise_ok, bona))
+                       warnings=_warnings(stab, noise_ok, bona) + (
+                           ("E_N not determined in double precision: V is numerically singular",)
+                           if stab.stable and en_formal is None else ()))
 
 
 def steady_state(params: Parameters | None = None, options: ModelOptions | None = None,
