@@ -6,7 +6,7 @@ cross-check, for the phase-controlled cascade of Liu et al., Phys. Rev. A 109, 0
 
 from ._version import __version__
 from .conventions import MODES, QUADRATURES, symplectic_form
-from .errors import CascomError, ParameterError, UnphysicalModelError, UnstableSystemError
+from .errors import CascomError, CascomWarning, ParameterError, UnphysicalModelError, UnstableSystemError
 from .gaussian import (
     assess_stability,
     bona_fide_min_eigenvalue,
@@ -38,7 +38,7 @@ from .solvers.steady import SteadyState, analyse, steady_state, steady_states_fr
 __all__ = [
     "__version__",
     "MODES", "QUADRATURES", "symplectic_form", "LindbladModel", "drift_and_diffusion",
-    "CascomError", "ParameterError", "UnphysicalModelError", "UnstableSystemError",
+    "CascomError", "CascomWarning", "ParameterError", "UnphysicalModelError", "UnstableSystemError",
     "bona_fide_min_eigenvalue", "check_bona_fide", "is_bona_fide", "is_noise_physical", "log_negativity",
     "log_negativity_symplectic", "noise_physicality_min_eigenvalue", "occupations", "purities",
     "symplectic_eigenvalues", "solve_lyapunov", "solve_lyapunov_reference", "MeanFields", "mean_fields",

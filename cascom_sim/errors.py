@@ -27,3 +27,7 @@ class UnstableSystemError(CascomError):
 
 class UnphysicalModelError(CascomError):
     """A linear model or a covariance matrix violates a quantum (uncertainty-principle) condition."""
+
+
+class CascomWarning(UserWarning):
+    """Something the user should know that did not stop the run (e.g. a checkpoint chunk was recomputed)."""

@@ -33,9 +33,9 @@ def test_interrupted_sweep_resumes_from_finished_chunks(tmp_path):
     ck = Execution(checkpoint=tmp_path / "ck")
     with pytest.raises(KeyboardInterrupt):
         run_sweep(AXES, base=BASE, chunk=16, execution=ck, progress=Interrupt(3))
-    assert len(list((tmp_path / "ck").glob("chunk_*.pkl"))) == 3
+    assert len(list((tmp_path / "ck").glob("chunk_*.npz"))) == 3
     res = run_sweep(AXES, base=BASE, chunk=16, execution=ck).dataset
-    assert run_chunks.last_stats == {"tasks": 8, "loaded": 3, "computed": 5}
+    assert run_chunks.last_stats == {"tasks": 8, "loaded": 3, "computed": 5, "rejected": []}
     for k in ("E_N_formal", "stable", "max_re_eigenvalue", "bona_fide"):
         np.testing.assert_array_equal(res[k].values, ref[k].values)
 
@@ -94,3 +94,116 @@ def test_ensemble_memory_is_bounded_for_a_million_trajectories():
     assert ens.n_trajectories == 1_000_000
     # the trajectories alone would be 1e6 × 8 × 8 B = 64 MB per time; blocks keep it to a few MB
     assert peak < 20e6, peak
+
+
+# ----------------------------------------------------------------------------- checkpoint integrity
+class _Payload:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, flag):
+        self.flag = str(flag)
+
+    def __reduce__(self):
+        return (open, (self.flag, "w"))
+
+
+def _tamper(ck, how, flag):
+    import pickle
+    import shutil
+
+    c1, c2 = ck / "chunk_000001.npz", ck / "chunk_000002.npz"
+    if how == "swapped":
+        tmp = ck / "x"
+        shutil.move(c1, tmp)
+        shutil.move(c2, c1)
+        shutil.move(tmp, c2)
+    elif how == "truncated":
+        c1.write_bytes(c1.read_bytes()[:200])
+    elif how == "empty":
+        c1.write_bytes(b"")
+    elif how == "garbage":
+        c1.write_bytes(np.random.default_rng(0).bytes(5000))
+    elif how == "pickle":
+        c1.write_bytes(pickle.dumps(_Payload(flag)))
+    elif how == "bitflip":
+        raw = bytearray(c1.read_bytes())
+        raw[len(raw) // 2] ^= 0x01
+        c1.write_bytes(bytes(raw))
+    elif how == "other-run":
+        (ck / "manifest.json").unlink()
+
+
+@pytest.mark.parametrize("how", ["swapped", "truncated", "empty", "garbage", "pickle", "bitflip"])
+def test_tampered_sweep_chunk_is_recomputed_never_used(tmp_path, how):
+    ref = run_sweep(AXES, base=BASE, chunk=16).dataset
+    ck = tmp_path / "ck"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck), progress=Interrupt(4))
+    flag = tmp_path / "PWNED"
+    _tamper(ck, how, flag)
+    with pytest.warns(cascom_warning(), match="failed validation"):
+        res = run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck)).dataset
+    assert not flag.exists()
+    assert 1 in run_chunks.last_stats["rejected"]
+    for k in res.data_vars:
+        np.testing.assert_array_equal(res[k].values, ref[k].values)
+
+
+def cascom_warning():
+    from cascom_sim import CascomWarning
+
+    return CascomWarning
+
+
+def test_crafted_pickle_in_ensemble_checkpoint_never_runs(tmp_path):
+    import pickle
+
+    m = build_model(CASE)
+    t = np.linspace(0, 1e-7, 3)
+    V0 = initial_covariance(CASE)
+    n = 4096 * 3
+    ref = evolve_ensemble(m, t, V0, n, seed=9, pair=("a1", "b1"))
+    ck = Execution(checkpoint=tmp_path / "ens")
+    with pytest.raises(KeyboardInterrupt):
+        evolve_ensemble(m, t, V0, n, seed=9, pair=("a1", "b1"), execution=ck, progress=Interrupt(2))
+    flag = tmp_path / "PWNED"
+    (tmp_path / "ens" / "chunk_000000.npz").write_bytes(pickle.dumps(_Payload(flag)))
+    with pytest.warns(cascom_warning()):
+        res = evolve_ensemble(m, t, V0, n, seed=9, pair=("a1", "b1"), execution=ck)
+    assert not flag.exists()
+    np.testing.assert_array_equal(res.covariances, ref.covariances)
+
+
+def test_stale_chunks_of_another_run_without_manifest_are_recomputed(tmp_path):
+    ck = tmp_path / "ck"
+    run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck))
+    (ck / "manifest.json").unlink()
+    other = BASE.replace(gamma_m=5e3)
+    ref = run_sweep(AXES, base=other, chunk=16).dataset
+    with pytest.warns(cascom_warning(), match="another run"):
+        res = run_sweep(AXES, base=other, chunk=16, execution=Execution(checkpoint=ck)).dataset
+    assert run_chunks.last_stats["loaded"] == 0
+    np.testing.assert_array_equal(res["E_N_formal"].values, ref["E_N_formal"].values)
+
+
+def test_replaceable_checkpoint_of_another_run_is_discarded_not_blocking(tmp_path):
+    ck = tmp_path / "out.nc.chunks"
+    run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck))
+    (ck / ".chunk_000001.npz.abc.tmp").write_bytes(b"")  # left by a killed write
+    with pytest.warns(cascom_warning(), match="discarded"):
+        run_sweep(AXES, base=BASE.replace(eta=0.4), chunk=16,
+                  execution=Execution(checkpoint=ck, replace_checkpoint=True))
+    assert not list(ck.glob("*.tmp"))
+
+
+def test_checkpoint_directory_of_another_user_is_refused(tmp_path, monkeypatch):
+    import os
+
+    from cascom_sim import ParameterError
+
+    ck = tmp_path / "ck"
+    ck.mkdir()
+    real = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real + 1)
+    with pytest.raises(ParameterError, match="owned by uid"):
+        run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from .._version import __version__
 from ..errors import CascomError
@@ -29,6 +30,17 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0) as return codes
         return int(exc.code or 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _one_line_warning
+        return _run(args)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"cascom: warning: {message}", file=sys.stderr)
+
+
+def _run(args) -> int:
     try:
         return args.func(args)
     except CascomError as exc:

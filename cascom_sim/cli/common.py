@@ -69,7 +69,7 @@ def add_execution_arguments(p) -> None:
     g = p.add_argument_group("execution")
     g.add_argument("--workers", type=int, default=1,
                    help="run chunks on a local Dask cluster of N workers (local processes if Dask is absent)")
-    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler (it runs the code it is sent: only a cluster you trust)")
     g.add_argument("--checkpoint", default=None, metavar="DIR",
                    help="directory of finished chunks; rerun the same command to resume (default: OUT.chunks "
                         "when --out is given, removed after success)")
@@ -88,7 +88,8 @@ def execution_from_args(args, out=None):
     ck, cleanup = args.checkpoint, None
     if ck is None and out:
         ck = cleanup = str(out) + ".chunks"
-    return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck), cleanup
+    return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck,
+                     replace_checkpoint=cleanup is not None), cleanup
 
 
 def matrix(M) -> list | None:

@@ -5,20 +5,37 @@ independent tasks whose results only depend on the task, so where they run canno
 With a ``checkpoint`` directory every finished chunk is written atomically as it completes, under a
 key that identifies the run; a rerun with the same key loads the finished chunks and computes only
 the rest, so an interrupted run loses no finished work.  Dask is imported only when asked for.
+
+Checkpoints hold data, never code: each chunk is a ``.npz`` file read with ``allow_pickle=False``,
+carrying the run key, its own index and a SHA-256 checksum of its arrays.  A chunk that fails any check
+(another run's, swapped, truncated, garbage, a pickle in disguise, not owned by this user) is never
+used: it is recomputed and a :class:`~cascom_sim.errors.CascomWarning` says so.  A checkpoint
+directory owned by another user is refused.  The checksum guards integrity, not authenticity: the
+protection against a hostile file is that nothing in it is executed and that only the user's own
+files are read.  A Dask scheduler, by contrast, runs whatever its clients and workers send: give
+``scheduler`` only the address of a cluster you trust.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
+import stat
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ParameterError
+import numpy as np
+
+from ..errors import CascomWarning, ParameterError
 from ..progress import NoProgress
 from .storage import atomic_write
+
+#: version of the chunk file layout (part of every chunk's metadata)
+CHUNK_FORMAT = "cascom-chunk-1"
 
 
 @dataclass(frozen=True)
@@ -30,59 +47,172 @@ class Execution:
     workers : int
         Local worker processes (1: in this process).  With ``dask=True`` the size of a local Dask cluster.
     scheduler : str or None
-        Address of a running Dask scheduler (e.g. ``tcp://10.0.0.5:8786``); implies Dask.
+        Address of a running Dask scheduler (e.g. ``tcp://10.0.0.5:8786``); implies Dask.  A scheduler
+        runs the code it is sent: only give the address of a cluster you trust.
     dask : bool
         Use a local Dask cluster of ``workers`` processes.
     checkpoint : path or None
         Directory for finished chunks (resume).
+    replace_checkpoint : bool
+        A checkpoint of another run in ``checkpoint`` is discarded (with a warning) instead of refused; the
+        command line sets it for its automatic ``OUT.chunks`` directory, so a failed run never blocks the next.
     """
 
     workers: int = 1
     scheduler: str | None = None
     dask: bool = False
     checkpoint: str | Path | None = None
+    replace_checkpoint: bool = False
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.workers, int) and self.workers >= 1):
+        if not (isinstance(self.workers, int) and not isinstance(self.workers, bool) and self.workers >= 1):
             raise ParameterError("workers", self.workers, "an integer ≥ 1")
 
 
 def run_key(*parts) -> str:
-    """A short digest identifying a run (its inputs), for checkpoint directories."""
+    """A short digest identifying a run (its inputs), for checkpoint directories.
+
+    ``pickle.dumps`` only serializes the inputs to hash them; nothing is ever unpickled.
+    """
     h = hashlib.sha256()
     for p in parts:
         h.update(pickle.dumps(p, protocol=4))
     return h.hexdigest()[:16]
 
 
+def _flatten(result) -> dict[str, np.ndarray]:
+    """A chunk result (an array or a dict of arrays) as named arrays for ``.npz``."""
+    if isinstance(result, dict):
+        return {"d_" + k: np.asarray(v) for k, v in result.items()}
+    return {"a": np.asarray(result)}
+
+
+def _unflatten(arrays: dict[str, np.ndarray]):
+    if set(arrays) == {"a"}:
+        return arrays["a"]
+    return {k[2:]: v for k, v in arrays.items()}
+
+
+def _checksum(key: str, index: int, arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256(f"{CHUNK_FORMAT}|{key}|{index}".encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"|{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _owned_by_user(path: Path) -> tuple[bool, str]:
+    """(True, '') if ``path`` (and, for a symbolic link, its target) belongs to this user."""
+    if not hasattr(os, "getuid"):  # no owners to compare (Windows)
+        return True, ""
+    uid = os.getuid()
+    for st in (os.lstat(path), os.stat(path)):
+        if st.st_uid != uid:
+            return False, f"owned by uid {st.st_uid}, not by you (uid {uid})"
+    return True, ""
+
+
 class _Checkpoint:
-    def __init__(self, directory: str | Path, key: str, n_tasks: int):
+    """A directory of chunk files of one run (see the module docstring for what is checked)."""
+
+    def __init__(self, directory: str | Path, key: str, n_tasks: int, replace: bool = False):
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        manifest = self.dir / "manifest.json"
-        if manifest.exists():
-            old = json.loads(manifest.read_text())
-            if old.get("key") != key:
+        self.key = key
+        self.rejected: list[tuple[int, str]] = []
+        if self.dir.exists() or self.dir.is_symlink():
+            if not self.dir.is_dir():
+                raise ParameterError("checkpoint", str(directory), "a directory (this path is a file)")
+            ok, why = _owned_by_user(self.dir)
+            if not ok:
                 raise ParameterError("checkpoint", str(directory),
-                                     f"a directory of this run (it holds run {old.get('key')}, this is {key}); "
-                                     "use another directory or remove it")
+                                     f"a directory of your own (this one is {why}; files in it could be anyone's)")
         else:
-            atomic_write(manifest, lambda tmp: Path(tmp).write_text(json.dumps({"key": key, "tasks": n_tasks})))
+            try:
+                self.dir.mkdir(parents=True, mode=0o700)
+            except OSError as exc:
+                raise ParameterError("checkpoint", str(directory), f"a directory that can be created ({exc.strerror})") \
+                    from None
+        if not os.access(self.dir, os.W_OK | os.X_OK):
+            raise ParameterError("checkpoint", str(directory), "a writable directory")
+        self._remove_temporaries()
+        manifest = self.dir / "manifest.json"
+        old_key = None
+        if manifest.exists():
+            try:
+                old_key = json.loads(manifest.read_text()).get("key")
+            except (ValueError, OSError, AttributeError):
+                old_key = "unreadable"
+        if old_key is not None and old_key != key:
+            if not replace:
+                raise ParameterError("checkpoint", str(directory),
+                                     f"a directory of this run (it holds run {old_key}, this is {key}); "
+                                     "use another directory or remove it")
+            warnings.warn(f"checkpoint {directory} held another run ({old_key}); its chunks were discarded",
+                          CascomWarning, stacklevel=3)
+            self.clear()
+            old_key = None
+        if old_key is None:
+            atomic_write(manifest, lambda tmp: Path(tmp).write_text(
+                json.dumps({"key": key, "tasks": n_tasks, "format": CHUNK_FORMAT})))
+
+    def _remove_temporaries(self) -> None:
+        """Temporary files of writes that were killed mid-way (never renamed, so never valid)."""
+        for p in self.dir.glob(".*.tmp"):
+            if _owned_by_user(p)[0]:
+                p.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        for pattern in ("chunk_*.npz", "chunk_*.pkl", "manifest.json"):
+            for p in self.dir.glob(pattern):
+                p.unlink(missing_ok=True)
 
     def path(self, i: int) -> Path:
-        return self.dir / f"chunk_{i:06d}.pkl"
+        return self.dir / f"chunk_{i:06d}.npz"
+
+    def _read(self, i: int):
+        p = self.path(i)
+        if not p.is_file() or p.is_symlink():
+            raise ValueError("not a regular file")
+        ok, why = _owned_by_user(p)
+        if not ok:
+            raise ValueError(why)
+        with np.load(p, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                raise ValueError("not an .npz archive")
+            meta = json.loads(str(z["__meta__"][()]))
+            arrays = {k: z[k] for k in z.files if k != "__meta__"}
+        if meta.get("format") != CHUNK_FORMAT:
+            raise ValueError(f"format {meta.get('format')!r}")
+        if meta.get("key") != self.key:
+            raise ValueError(f"chunk of another run ({meta.get('key')})")
+        if meta.get("index") != i:
+            raise ValueError(f"chunk {meta.get('index')} stored under the name of chunk {i}")
+        if meta.get("sha256") != _checksum(self.key, i, arrays):
+            raise ValueError("checksum mismatch")
+        return _unflatten(arrays)
 
     def load(self, i: int):
-        p = self.path(i)
-        if not p.exists():
+        """The stored result of task ``i``, or None if absent or invalid (then it is recorded and removed)."""
+        if not (self.path(i).exists() or self.path(i).is_symlink()):
             return None
-        with open(p, "rb") as f:
-            return pickle.load(f)
+        try:
+            return self._read(i)
+        except Exception as exc:  # any failure at all means: do not use it, recompute
+            self.rejected.append((i, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__))
+            try:
+                self.path(i).unlink()
+            except OSError:
+                pass
+            return None
 
     def save(self, i: int, result) -> None:
+        arrays = _flatten(result)
+        meta = {"format": CHUNK_FORMAT, "key": self.key, "index": i, "sha256": _checksum(self.key, i, arrays)}
+
         def write(tmp):
             with open(tmp, "wb") as f:
-                pickle.dump(result, f, protocol=4)
+                np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays)
 
         atomic_write(self.path(i), write)
 
@@ -113,7 +243,8 @@ def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = No
     execution = Execution() if execution is None else execution
     progress = NoProgress() if progress is None else progress
     results: list = [None] * len(tasks)
-    ckpt = _Checkpoint(execution.checkpoint, key, len(tasks)) if execution.checkpoint else None
+    ckpt = (_Checkpoint(execution.checkpoint, key, len(tasks), execution.replace_checkpoint)
+            if execution.checkpoint else None)
     todo = []
     for i in range(len(tasks)):
         r = ckpt.load(i) if ckpt else None
@@ -121,6 +252,11 @@ def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = No
             todo.append(i)
         else:
             results[i] = r
+    rejected = list(ckpt.rejected) if ckpt else []
+    if rejected:
+        detail = "; ".join(f"chunk {i}: {why}" for i, why in rejected[:3]) + ("; …" if len(rejected) > 3 else "")
+        warnings.warn(f"checkpoint {execution.checkpoint}: {len(rejected)} chunk(s) failed validation and are "
+                      f"recomputed ({detail})", CascomWarning, stacklevel=2)
     progress.start(len(tasks), description)
     progress.advance(len(tasks) - len(todo))
 
@@ -157,5 +293,6 @@ def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = No
                 done(i, func(tasks[i]))
     finally:
         progress.close()
-    run_chunks.last_stats = {"tasks": len(tasks), "loaded": len(tasks) - len(todo), "computed": len(todo)}
+    run_chunks.last_stats = {"tasks": len(tasks), "loaded": len(tasks) - len(todo), "computed": len(todo),
+                             "rejected": [i for i, _ in rejected]}
     return results
