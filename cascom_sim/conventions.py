@@ -26,14 +26,30 @@ def symplectic_form(n_modes: int) -> np.ndarray:
     return np.kron(np.eye(n_modes), np.array([[0.0, 1.0], [-1.0, 0.0]]))
 
 
-def mode_index(name: str) -> int:
-    """Index of a mode name (``'a1'`` → 0, …, ``'b2'`` → 3)."""
-    try:
-        return MODES.index(name)
-    except ValueError:
-        from .errors import ParameterError
+def default_modes(n_modes: int) -> tuple[str, ...]:
+    """Mode names of a model that gives none: the paper's ``a1, a2, b1, b2`` for four modes, else ``m1 … mn``."""
+    return MODES if n_modes == len(MODES) else tuple(f"m{k + 1}" for k in range(n_modes))
 
-        raise ParameterError("pair", name, "modes among " + ", ".join(MODES)) from None
+
+def mode_index(name: str | int, modes: tuple[str, ...] = MODES, what: str = "pair") -> int:
+    """Index of a mode, given by its name in ``modes`` or by its number.
+
+    Raises
+    ------
+    ParameterError
+        Naming the modes the model has, when ``name`` is not one of them.
+    """
+    from .errors import ParameterError
+
+    if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+        if 0 <= int(name) < len(modes):
+            return int(name)
+        raise ParameterError(what, int(name), f"a mode number 0 … {len(modes) - 1} or a name among "
+                                              + ", ".join(modes))
+    try:
+        return tuple(modes).index(str(name).strip())
+    except ValueError:
+        raise ParameterError(what, name, "modes the model has: " + ", ".join(modes)) from None
 
 
 def quadrature_slice(mode: int) -> list[int]:

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..conventions import MODES
 from ..errors import ParameterError
-from ..gaussian import pair_indices
+from ..gaussian import resolve_pair
 from ..parameters import (
     BATHS,
     COUPLINGS,
@@ -57,11 +58,9 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
             opts[key] = getattr(args, key)
     pair_text = args.pair or opts.pop("pair", None) or "b1,b2"
     opts.pop("pair", None)
-    pair = tuple(s.strip() for s in str(pair_text).split(","))
-    if len(pair) != 2 or pair[0] == pair[1]:
-        raise ParameterError("pair", pair_text, "two different modes among a1, a2, b1, b2, e.g. b1,b2")
-    pair_indices(pair)
-    return params, ModelOptions(**opts), pair  # type: ignore[return-value]
+    options = ModelOptions(**opts)
+    pair = resolve_pair(str(pair_text), MODES)
+    return params, options, pair
 
 
 def add_execution_arguments(p) -> None:
@@ -90,6 +89,16 @@ def execution_from_args(args, out=None):
         ck = cleanup = str(out) + ".chunks"
     return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck,
                      replace_checkpoint=cleanup is not None), cleanup
+
+
+def model_block(model) -> dict:
+    """What a model is, for JSON: its label, modes and readings (see :meth:`LinearModel.describe`)."""
+    return model.describe()
+
+
+def by_mode(model, values) -> dict | None:
+    """A per-mode array as {mode name: value}."""
+    return None if values is None else dict(zip(model.modes, np.asarray(values).tolist()))
 
 
 def matrix(M) -> list | None:

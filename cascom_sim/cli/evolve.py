@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
-from .common import add_execution_arguments, execution_from_args, parameters_block, resolve
+from .common import add_execution_arguments, execution_from_args, model_block, parameters_block, resolve
 
 #: Euler–Maruyama's step is chosen so that h·max|λ(A)| ≤ this; beyond the budget we refuse.
 EULER_STEP_FACTOR = 3e-3
@@ -36,36 +36,37 @@ def _evolution_dataset(ev, params):
 
     from ..runs.storage import parameter_attributes
 
-    o = ev.model.options
     ci = ev.E_N_ci if ev.E_N_ci is not None else np.full((ev.times.size, 2), np.nan)
-    attrs = {"title": "cascom_sim evolution", "method": ev.method, "model": o.model, "units_reading": o.units,
-             "coupling": o.coupling, "bath": o.bath, "pair": ",".join(ev.pair), "stable": int(ev.stable),
+    described = {k: (",".join(v) if isinstance(v, list) else ("" if v is None else v))
+                 for k, v in model_block(ev.model).items()}
+    attrs = {"title": "cascom_sim evolution", "method": ev.method, **described,
+             "pair": ",".join(ev.pair), "stable": int(ev.stable),
              "noise_physical": int(ev.noise_physical),
              "stationary_E_N": np.nan if ev.stationary_E_N is None else ev.stationary_E_N,
              "trajectories": ev.n_trajectories or 0, "seed": ev.seed if ev.seed is not None else -1}
-    attrs.update(parameter_attributes(params))
-    q = ["Xa1", "Ya1", "Xa2", "Ya2", "Xb1", "Yb1", "Xb2", "Yb2"]
+    if params is not None:
+        attrs.update(parameter_attributes(params))
+    q = [f"{x}{m}" for m in ev.modes for x in ("X", "Y")]
     return xr.Dataset(
         {"covariance": (("time", "row", "col"), ev.covariances),
          "E_N": ("time", ev.E_N), "E_N_ci_low": ("time", ci[:, 0]), "E_N_ci_high": ("time", ci[:, 1]),
          "bona_fide": ("time", ev.bona_fide.astype(np.int8)),
          "occupation": (("time", "mode"), ev.occupations)},
-        coords={"time": ("time", ev.times, {"units": "s"}), "row": q, "col": q, "mode": ["a1", "a2", "b1", "b2"]},
+        coords={"time": ("time", ev.times, {"units": "s"}), "row": q, "col": q, "mode": list(ev.modes)},
         attrs=attrs)
 
 
 def evolve_json(ev, params) -> dict:
-    o = ev.model.options
     m = ev.metrics
     return {
-        "parameters": parameters_block(params, o),
-        "model": o.model, "units_reading": o.units, "coupling": o.coupling, "bath": o.bath, "pair": list(ev.pair),
+        "parameters": None if params is None else parameters_block(params, ev.model.options),
+        **model_block(ev.model), "pair": list(ev.pair),
         "method": ev.method, "stable": ev.stable, "noise_physical": ev.noise_physical,
         "max_re_eigenvalue": ev.max_re_eigenvalue,
         "times": ev.times.tolist(), "E_N": ev.E_N.tolist(),
         "E_N_ci": None if ev.E_N_ci is None else ev.E_N_ci.tolist(),
         "bona_fide": ev.bona_fide.tolist(),
-        "occupations": ev.occupations.tolist(),
+        "occupations": ev.occupations.tolist(), "occupation_modes": list(ev.modes),
         "covariance_final": ev.covariance_final.tolist(),
         "stationary_E_N": ev.stationary_E_N,
         "bona_fide_until": m.bona_fide_until,
@@ -124,8 +125,8 @@ def cmd_evolve(args) -> int:
     else:
         m = ev.metrics
         fmt = lambda x, u="": "—" if x is None else f"{x:.4g}{u}"  # noqa: E731
-        print(f"cascom evolve — method {ev.method}, model {options.model}, units reading {options.units}, "
-              f"coupling {options.coupling}, bath {options.bath}, pair {','.join(pair)}")
+        print(f"cascom evolve — method {ev.method}, model {ev.model.label}, units reading {options.units}, "
+              f"coupling {options.coupling}, bath {options.bath}, modes {','.join(ev.modes)}, pair {','.join(ev.pair)}")
         print(f"  stable: {ev.stable}   noise physical: {ev.noise_physical}   "
               f"growth rate: {fmt(m.growth_rate, ' 1/s')}")
         print(f"  t_end = {t_end:.4g} s, {args.points} points"

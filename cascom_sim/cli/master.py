@@ -6,7 +6,7 @@ import json
 import math
 
 from ..errors import ParameterError, UnphysicalModelError
-from .common import parameters_block, resolve
+from .common import model_block, parameters_block, resolve
 
 
 def register(sub, common) -> None:
@@ -15,7 +15,7 @@ def register(sub, common) -> None:
                    help="Fock states per mode (one number for all, or one per mode); repeat for a convergence "
                         "series, e.g. --cutoff 3 --cutoff 4 --cutoff 5 (default: chosen from the occupations)")
     p.add_argument("--modes", default=None, metavar="MODE,...",
-                   help="solve on these modes only (they must be decoupled from the rest); default all four")
+                   help="solve on these modes only (they must be decoupled from the rest); default all of the model's modes")
     p.add_argument("--plot", metavar="FILE.png", help="convergence plot")
     p.set_defaults(func=cmd_master)
 
@@ -45,17 +45,18 @@ def _default_cutoffs(occ):
 def cmd_master(args) -> int:
     from ..gaussian.covariance import reduce_modes
     from ..progress import NoProgress, TqdmProgress
-    from ..solvers.master import cutoff_convergence, lindblad_from_langevin, restrict
+    from ..solvers.master import as_lindblad, cutoff_convergence, restrict
     from ..solvers.steady import steady_state
     params, options, pair = resolve(args)
-    modes = tuple(m.strip() for m in (args.modes or "a1,a2,b1,b2").split(","))
+    s = steady_state(params, options, pair)
+    pair = s.pair
+    modes = s.modes if not args.modes else tuple(s.modes[s.model.index(m.strip())] for m in args.modes.split(","))
     for m in pair:
         if m not in modes:
             raise ParameterError("pair", ",".join(pair), f"modes among --modes {','.join(modes)}")
-    s = steady_state(params, options, pair)
     out = {
-        "parameters": parameters_block(params, options), "model": options.model, "units_reading": options.units,
-        "coupling": options.coupling, "bath": options.bath, "pair": list(pair), "modes": list(modes),
+        "parameters": parameters_block(params, options), **model_block(s.model), "pair": list(pair),
+        "solved_modes": list(modes),
         "stable": s.stable, "noise_physical": s.noise_physical, "bona_fide": s.bona_fide,
         "master_equation_exists": None, "reason": None, "cutoffs": None, "covariance_matrix": None,
         "lyapunov_covariance": None, "relative_difference": None, "E_N": None, "E_N_lyapunov": s.E_N,
@@ -66,15 +67,15 @@ def cmd_master(args) -> int:
         verdict = "unstable: no steady state to compare (max Re λ = %.4g 1/s)" % s.stability.max_re_eigenvalue
     else:
         try:
-            lind = s.model.lindblad if s.model.lindblad is not None else lindblad_from_langevin(s.drift, s.diffusion)
+            lind = as_lindblad(s.model)
             out["master_equation_exists"] = True
         except UnphysicalModelError as exc:
             out["master_equation_exists"] = False
             verdict = str(exc)
     if verdict is None:
         lind = restrict(lind, modes) if modes != tuple(lind.modes) else lind
-        ref = reduce_modes(s.covariance, modes)
-        occ = [float(s.occupations[("a1", "a2", "b1", "b2").index(m)]) for m in modes]
+        ref = reduce_modes(s.covariance, modes, s.modes)
+        occ = [float(s.occupations[s.model.index(m)]) for m in modes]
         cuts = _parse_cutoffs(args.cutoff, len(modes)) if args.cutoff else _default_cutoffs(occ)
         if max(occ) > 2.0:
             out["warning"] = (f"occupations up to {max(occ):.3g}: a truncated Fock space is not a meaningful check "
@@ -98,7 +99,7 @@ def cmd_master(args) -> int:
     if args.json:
         print(json.dumps(out))
     else:
-        print(f"cascom master — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
+        print(f"cascom master — model {s.model.label}, units reading {options.units}, coupling {options.coupling}, "
               f"bath {options.bath}, modes {','.join(modes)}, pair {','.join(pair)}")
         print(f"  stable: {s.stable}   noise physical: {s.noise_physical}   bona fide: {s.bona_fide}")
         if verdict:

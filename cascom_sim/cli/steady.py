@@ -8,23 +8,21 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..solvers.steady import steady_state, steady_states_from_bare_detuning
-from .common import matrix, parameters_block, resolve
+from .common import by_mode, matrix, model_block, parameters_block, resolve
 
 
 def steady_json(s) -> dict:
     """The JSON object of ``cascom steady`` (keys listed in docs/cli.md)."""
     mf = s.model.mean_fields
+    pairs = lambda z: None if mf is None else [[float(v.real), float(v.imag)] for v in np.atleast_1d(z)]  # noqa: E731
     return {
-        "parameters": parameters_block(s.parameters, s.options),
-        "model": s.options.model,
-        "units_reading": s.options.units,
-        "coupling": s.options.coupling,
-        "bath": s.options.bath,
+        "parameters": None if s.parameters is None else parameters_block(s.parameters, s.options),
+        **model_block(s.model),
         "pair": list(s.pair),
-        "alpha": [[float(a.real), float(a.imag)] for a in np.atleast_1d(mf.alpha)],
-        "beta": [[float(b.real), float(b.imag)] for b in np.atleast_1d(mf.beta)],
-        "effective_detuning_rad_s": np.asarray(mf.delta).tolist(),
-        "bare_detuning_rad_s": np.asarray(mf.bare_detuning).tolist(),
+        "alpha": pairs(None if mf is None else mf.alpha),
+        "beta": pairs(None if mf is None else mf.beta),
+        "effective_detuning_rad_s": None if mf is None else np.asarray(mf.delta).tolist(),
+        "bare_detuning_rad_s": None if mf is None else np.asarray(mf.bare_detuning).tolist(),
         "stable": s.stable,
         "stable_by_eigenvalues": s.stability.by_eigenvalues,
         "stable_by_routh_hurwitz": s.stability.by_routh_hurwitz,
@@ -36,8 +34,8 @@ def steady_json(s) -> dict:
         "E_N": s.E_N,
         "E_N_formal": s.E_N_formal,
         "E_N_symplectic": s.E_N_symplectic,
-        "occupations": None if s.occupations is None else dict(zip(("a1", "a2", "b1", "b2"), s.occupations.tolist())),
-        "purities": None if s.purities is None else dict(zip(("a1", "a2", "b1", "b2"), s.purities.tolist())),
+        "occupations": by_mode(s.model, s.occupations),
+        "purities": by_mode(s.model, s.purities),
         "lyapunov_residual": s.lyapunov_residual,
         "drift_matrix": matrix(s.drift),
         "diffusion_matrix": matrix(s.diffusion),
@@ -68,7 +66,7 @@ def steady_table(s) -> str:
         f"  E_N({s.pair[0]},{s.pair[1]}) = {fmt(s.E_N)}",
     ]
     if s.occupations is not None:
-        occ = ", ".join(f"n_{m} = {v:.4g}" for m, v in zip(("a1", "a2", "b1", "b2"), s.occupations))
+        occ = ", ".join(f"n_{m} = {v:.4g}" for m, v in zip(s.modes, s.occupations))
         lines.append(f"  occupations: {occ}")
     for w in s.warnings:
         lines.append(f"  warning: {w}")

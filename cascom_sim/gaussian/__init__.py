@@ -18,6 +18,7 @@ from .covariance import (
     pair_indices,
     purities,
     reduce_modes,
+    resolve_pair,
     symplectic_eigenvalues,
 )
 from .lyapunov import lyapunov_residual, solve_lyapunov, solve_lyapunov_reference
@@ -25,5 +26,5 @@ from .stability import StabilityReport, assess_stability
 
 __all__ = ["StabilityReport", "assess_stability", "bona_fide_min_eigenvalue", "check_bona_fide", "is_bona_fide",
            "is_noise_physical", "log_negativity", "log_negativity_symplectic", "lyapunov_residual",
-           "noise_physicality_min_eigenvalue", "occupations", "pair_indices", "purities", "reduce_modes",
+           "noise_physicality_min_eigenvalue", "occupations", "pair_indices", "purities", "reduce_modes", "resolve_pair",
            "solve_lyapunov", "solve_lyapunov_reference", "symplectic_eigenvalues"]

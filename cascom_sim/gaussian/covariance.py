@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..conventions import mode_index, quadrature_slice, symplectic_form
-from ..errors import UnphysicalModelError
+from ..conventions import default_modes, mode_index, quadrature_slice, symplectic_form
+from ..errors import ParameterError, UnphysicalModelError
 
 #: Relative tolerance of the positivity checks: an eigenvalue counts as negative only
 #: below ``-BONA_FIDE_RTOL * max(1, max|V|)`` (rounding of an 8×8 Lyapunov solve is ~1e-14).
@@ -21,30 +21,61 @@ def _n_modes(V: np.ndarray) -> int:
     return np.shape(V)[-1] // 2
 
 
-def pair_indices(pair: Sequence[str | int]) -> list[int]:
-    """Quadrature indices of a pair of modes given by name ('b1') or number (≥ 0)."""
+def pair_indices(pair: Sequence[str | int], modes: Sequence[str] | None = None) -> list[int]:
+    """Quadrature indices of modes given by name (looked up in ``modes``) or by number.
+
+    ``modes`` are the model's own mode names (default: the paper's ``a1, a2, b1, b2``).  A name the
+    model does not have is a :class:`ParameterError` naming the modes it has.
+    """
+    names = tuple(modes) if modes is not None else default_modes(4)
     idx: list[int] = []
     for m in pair:
-        if isinstance(m, str):
-            k = mode_index(m)
-        elif isinstance(m, (int, np.integer)) and not isinstance(m, (bool, np.bool_)) and m >= 0:
-            k = int(m)
-        else:  # a negative number would silently count from the end; a bool is not a mode
-            from ..errors import ParameterError
-
-            raise ParameterError("pair", m, "mode names (e.g. 'b1') or mode numbers ≥ 0")
-        idx += quadrature_slice(k)
+        idx += quadrature_slice(mode_index(m, names))
     return idx
 
 
-def reduce_modes(V: np.ndarray, modes: Sequence[str | int]) -> np.ndarray:
-    """Covariance of a subset of modes: rows and columns of those modes, shape (..., 2k, 2k)."""
-    idx = pair_indices(modes)
-    if idx and max(idx) >= np.shape(V)[-1]:
-        from ..errors import ParameterError
+def resolve_pair(pair: Sequence[str | int] | str | None, modes: Sequence[str]) -> tuple[str, str]:
+    """The two different mode names of ``pair`` among ``modes``.
 
-        raise ParameterError("pair", tuple(modes), f"modes of this {np.shape(V)[-1] // 2}-mode state")
+    ``pair`` may be a ``'b1,b2'`` string, two names or two mode numbers.  None selects the default:
+    ``b1, b2`` when the model has them (the paper's mechanical pair), the only pair of a two-mode
+    model, and otherwise a :class:`ParameterError` asking for one.
+    """
+    modes = tuple(modes)
+    allowed = "two different modes among the model's modes " + ", ".join(modes)
+    if pair is None:
+        if "b1" in modes and "b2" in modes:
+            return ("b1", "b2")
+        if len(modes) == 2:
+            return modes  # type: ignore[return-value]
+        raise ParameterError("pair", None, allowed + " (this model has no default pair)")
+    items = [s.strip() for s in pair.split(",")] if isinstance(pair, str) else list(pair)
+    if len(items) != 2:
+        raise ParameterError("pair", ",".join(map(str, items)), allowed)
+    names = tuple(modes[mode_index(m, modes)] for m in items)
+    if names[0] == names[1]:
+        raise ParameterError("pair", ",".join(map(str, items)), allowed)
+    return names  # type: ignore[return-value]
+
+
+def reduce_modes(V: np.ndarray, keep: Sequence[str | int], modes: Sequence[str] | None = None) -> np.ndarray:
+    """Covariance of a subset of modes: rows and columns of those modes, shape (..., 2k, 2k).
+
+    ``modes`` names the modes of V (default :func:`~cascom_sim.conventions.default_modes` for its size).
+    """
+    names = tuple(modes) if modes is not None else default_modes(_n_modes(V))
+    idx = pair_indices(keep, names)
     return np.asarray(V)[..., idx, :][..., :, idx]
+
+
+def _pair_block(V: np.ndarray, pair, modes) -> np.ndarray:
+    """The two-mode block of ``pair``; a two-mode V with no pair given is the pair itself."""
+    names = tuple(modes) if modes is not None else default_modes(_n_modes(V))
+    if len(names) != _n_modes(V):
+        raise ParameterError("modes", ",".join(names), f"{_n_modes(V)} names, one per mode of V")
+    if pair is None and len(names) == 2:
+        return np.asarray(V)
+    return reduce_modes(V, resolve_pair(pair, names), names)
 
 
 def bona_fide_min_eigenvalue(V: np.ndarray) -> np.ndarray:
@@ -141,7 +172,8 @@ def smallest_pt_symplectic_eigenvalue(V2: np.ndarray) -> np.ndarray:
     return np.sqrt(np.where(nu2 > 0, nu2, np.nan))
 
 
-def log_negativity(V: np.ndarray, pair: Sequence[str | int] = ("b1", "b2")) -> np.ndarray:
+def log_negativity(V: np.ndarray, pair: Sequence[str | int] | None = None,
+                   modes: Sequence[str] | None = None) -> np.ndarray:
     """Logarithmic negativity E_N = max(0, −ln 2ν⁻) of a mode pair (Eqs. 30–32).
 
     ν⁻ comes from :func:`smallest_pt_symplectic_eigenvalue`, which avoids the cancellation of the
@@ -150,24 +182,34 @@ def log_negativity(V: np.ndarray, pair: Sequence[str | int] = ("b1", "b2")) -> n
     Parameters
     ----------
     V : ndarray, shape (..., 2n, 2n)
-        Covariance matrix (or a stack of them).  A 4×4 input is taken as the pair itself.
-    pair : two mode names or numbers
-        Default ``('b1', 'b2')``, the mechanical pair.
+        Covariance matrix (or a stack of them).
+    pair : two mode names or numbers, optional
+        Names are looked up in ``modes``.  Default: the two modes of a 4×4 V, else ``('b1', 'b2')``.
+        The pair is honoured for every size (on a 4×4 V, ``(1, 0)`` swaps the modes).
+    modes : sequence of str, optional
+        Names of the modes of V (default: ``a1, a2, b1, b2`` for 8×8, ``m1 … mn`` otherwise).
+
+    Raises
+    ------
+    ParameterError
+        When a mode of ``pair`` is not among ``modes`` (the message lists them).
 
     References
     ----------
     Liu et al., Phys. Rev. A 109, 023519 (2024), Eqs. (30)–(33); Vidal & Werner,
     Phys. Rev. A 65, 032314 (2002).
     """
-    V2 = np.asarray(V) if np.shape(V)[-1] == 4 else reduce_modes(V, pair)
+    V2 = _pair_block(V, pair, modes)
     nu = smallest_pt_symplectic_eigenvalue(V2)
     # fmax-like: NaN (ν⁻ not determined) stays NaN, never a number
     return np.where(np.isnan(nu), np.nan, np.maximum(0.0, -np.log(2.0 * nu)))
 
 
-def log_negativity_symplectic(V: np.ndarray, pair: Sequence[str | int] = ("b1", "b2")) -> np.ndarray:
-    """E_N from the symplectic spectrum of the partial transpose (independent of Eq. 31)."""
-    V2 = np.asarray(V) if np.shape(V)[-1] == 4 else reduce_modes(V, pair)
+def log_negativity_symplectic(V: np.ndarray, pair: Sequence[str | int] | None = None,
+                              modes: Sequence[str] | None = None) -> np.ndarray:
+    """E_N from the symplectic spectrum of the partial transpose (independent of Eq. 31); arguments as
+    :func:`log_negativity`."""
+    V2 = _pair_block(V, pair, modes)
     nu = symplectic_eigenvalues(partial_transpose(V2))
     return np.sum(np.maximum(0.0, -np.log(2.0 * nu)), axis=-1)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..conventions import complex_to_quadrature, symplectic_form
+from ..conventions import complex_to_quadrature, default_modes, symplectic_form
 
 
 def drift_and_diffusion(hamiltonian: np.ndarray, jumps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,15 +66,31 @@ class LindbladModel:
     jumps : ndarray, shape (K, 2n)
         Complex l_k with L_k = l_kᵀ r (s^-1/2).
     modes : tuple of str
-        Mode names in quadrature order.
+        Mode names in quadrature order (default: ``a1, a2, b1, b2`` for four modes, ``m1 … mn`` otherwise).
     labels : tuple of str
         A short description of each jump operator.
+
+    Use :meth:`cascom_sim.LinearModel.from_lindblad` to hand it to the solvers.
     """
 
     hamiltonian: np.ndarray
     jumps: np.ndarray
-    modes: tuple[str, ...] = ("a1", "a2", "b1", "b2")
+    modes: tuple[str, ...] | None = None
     labels: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        n = np.shape(self.hamiltonian)[-1] // 2
+        modes = default_modes(n) if self.modes is None else tuple(str(m) for m in self.modes)
+        object.__setattr__(self, "modes", modes)
+        if len(modes) != n or len(set(modes)) != n:
+            from ..errors import ParameterError
+
+            raise ParameterError("modes", ",".join(modes), f"{n} different names, one per mode of the "
+                                                           f"{2 * n}×{2 * n} Hamiltonian matrix")
+        if np.shape(self.jumps)[-1] != 2 * n:
+            from ..errors import ParameterError
+
+            raise ParameterError("jumps", f"shape {np.shape(self.jumps)}", f"vectors of length {2 * n}")
 
     def drift_and_diffusion(self) -> tuple[np.ndarray, np.ndarray]:
         return drift_and_diffusion(self.hamiltonian, self.jumps)

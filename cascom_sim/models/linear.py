@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..conventions import MODES
+from ..conventions import default_modes
 from ..errors import ParameterError
 from ..parameters import ModelOptions
 from .engine import LindbladModel
@@ -57,13 +57,26 @@ class LinearModel:
         n = np.shape(self.drift)[-1] // 2
         modes = self.modes
         if modes is None:
-            modes = MODES if n == len(MODES) else tuple(f"m{k + 1}" for k in range(n))
+            modes = self.lindblad.modes if self.lindblad is not None else default_modes(n)
         object.__setattr__(self, "modes", tuple(str(m) for m in modes))
         if len(self.modes) != n or len(set(self.modes)) != n:
             raise ParameterError("modes", ",".join(self.modes),
                                  f"{n} different names, one per mode of the {2 * n}×{2 * n} drift matrix")
         if self.label is None:
             object.__setattr__(self, "label", self.options.model if self.options is not None else "user")
+        if self.label not in MODEL_LABELS:
+            raise ParameterError("label", self.label, "one of " + ", ".join(MODEL_LABELS))
+
+    @classmethod
+    def from_lindblad(cls, lindblad: LindbladModel, *, label: str = "user", options: ModelOptions | None = None,
+                      mean_fields: MeanFields | None = None) -> LinearModel:
+        """The linear model of a quadratic Hamiltonian and linear jump operators, on their modes.
+
+        A = Ω(H_m + Im Γ), D = Ω Re Γ Ωᵀ (see :mod:`cascom_sim.models.engine`); physical by construction.
+        """
+        A, D = lindblad.drift_and_diffusion()
+        return cls(drift=A, diffusion=D, options=options, mean_fields=mean_fields, lindblad=lindblad,
+                   modes=lindblad.modes, label=label)
 
     @property
     def name(self) -> str:
@@ -73,3 +86,27 @@ class LinearModel:
     @property
     def n_modes(self) -> int:
         return len(self.modes)
+
+    def index(self, mode: str | int) -> int:
+        """Position of a mode; a :class:`ParameterError` listing this model's modes if it has no such mode."""
+        from ..conventions import mode_index
+
+        return mode_index(mode, self.modes, "mode")
+
+    def describe(self) -> dict:
+        """What the model is, for JSON and NetCDF outputs: label, modes and, when built from parameters,
+        the readings used."""
+        out = {"model": self.label, "modes": list(self.modes)}
+        o = self.options
+        out.update({"units_reading": o.units if o else None, "coupling": o.coupling if o else None,
+                    "bath": o.bath if o else None})
+        return out
+
+
+def as_linear(model) -> LinearModel:
+    """A :class:`LinearModel` from a LinearModel or a :class:`LindbladModel` (label 'user')."""
+    if isinstance(model, LinearModel):
+        return model
+    if isinstance(model, LindbladModel):
+        return LinearModel.from_lindblad(model)
+    raise ParameterError("model", type(model).__name__, "a LinearModel or a LindbladModel")

@@ -75,31 +75,42 @@ def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
     return path
 
 
+def _time_unit(t_end: float) -> tuple[float, str]:
+    """Scale and name of a readable time unit for an axis ending at ``t_end`` seconds."""
+    for scale, unit in ((1e9, "ns"), (1e6, r"$\mu$s"), (1e3, "ms")):
+        if t_end * scale < 2000:
+            return scale, unit
+    return 1.0, "s"
+
+
 def plot_evolution(ev, path: str | Path, title: str | None = None) -> Path:
     """E_N(t) with its confidence band against the stationary value, and occupations n(t)."""
-    t_us = ev.times * 1e6
+    scale, unit = _time_unit(float(ev.times[-1]))
+    t_axis = ev.times * scale
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 6.4), dpi=110, sharex=True)
-    ax1.plot(t_us, ev.E_N, color="tab:blue", lw=2, label=f"$E_N$ ({ev.method})")
+    ax1.plot(t_axis, ev.E_N, color="tab:blue", lw=2, label=f"$E_N$ ({ev.method})")
     if ev.E_N_ci is not None:
-        ax1.fill_between(t_us, np.clip(ev.E_N_ci[:, 0], 0, None), ev.E_N_ci[:, 1], color="tab:blue", alpha=0.25,
+        ax1.fill_between(t_axis, np.clip(ev.E_N_ci[:, 0], 0, None), ev.E_N_ci[:, 1], color="tab:blue", alpha=0.25,
                          label=f"95 % interval, {ev.n_trajectories} trajectories")
     if ev.stationary_E_N is not None:
         ax1.axhline(ev.stationary_E_N, color="k", ls="--", lw=1, label=f"Lyapunov $E_N$ = {ev.stationary_E_N:.4g}")
     if ev.metrics.bona_fide_until is not None:
-        ax1.axvline(ev.metrics.bona_fide_until * 1e6, color="tab:red", lw=1,
+        ax1.axvline(ev.metrics.bona_fide_until * scale, color="tab:red", lw=1,
                     label=r"first violation of $V+i\Omega/2\geq0$")
     ax1.set_ylabel(rf"$E_N$({ev.pair[0]}, {ev.pair[1]})")
     ax1.legend(fontsize=7)
-    for k, name in enumerate(("a1", "a2", "b1", "b2")):
-        ax2.plot(t_us, np.clip(ev.occupations[:, k], 1e-6, None), label=f"$n_{{{name}}}$")
+    modes = ev.model.modes
+    for k, name in enumerate(modes):
+        ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}")
     ax2.set_yscale("log")
-    ax2.set_xlabel(r"time ($\mu$s)")
+    ax2.set_xlabel(f"time ({unit})")
     ax2.set_ylabel("mean occupation")
-    ax2.legend(fontsize=7, ncol=4)
+    ax2.legend(fontsize=7, ncol=min(4, len(modes)))
     o = ev.model.options
     status = f"stable={ev.stable}, noise physical={ev.noise_physical}"
+    readings = "" if o is None else f", units={o.units}, coupling={o.coupling}, bath={o.bath}"
     ax1.set_title((title or "Transient build-up of entanglement") + "\n"
-                  + f"model={o.model}, units={o.units}, coupling={o.coupling}, bath={o.bath}\n{status}", fontsize=9)
+                  + f"model={ev.model.label}{readings}\n{status}", fontsize=9)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ from ..gaussian import covariance as gaussian
 from ..gaussian.lyapunov import solve_lyapunov
 from ..gaussian.stability import assess_stability
 from ..models import LinearModel
+from ..models.linear import as_linear
 from ..parameters import Parameters
 from ..progress import NoProgress
 
@@ -45,9 +46,21 @@ N_GROUPS = 16
 
 
 def initial_covariance(params: Parameters) -> np.ndarray:
-    """Default initial state: optical vacuum, mechanics thermal at n_m, shape (8, 8)."""
+    """Default initial state of the paper's four modes: optical vacuum, mechanics thermal at n_m, shape (8, 8).
+
+    For other models use :func:`cascom_sim.gaussian.covariance.thermal_covariance` with one occupation per mode.
+    """
     n = float(params.n_m)
     return np.diag([0.5] * 4 + [n + 0.5] * 4)
+
+
+def _check_initial(model: LinearModel, V0) -> np.ndarray:
+    V0 = np.asarray(V0, dtype=float)
+    d = 2 * model.n_modes
+    if V0.shape != (d, d):
+        raise ParameterError("V0", f"shape {V0.shape}", f"a {d}×{d} covariance of the modes {', '.join(model.modes)}")
+    gaussian.check_bona_fide(V0)
+    return V0
 
 
 # ----------------------------------------------------------------------------- propagators
@@ -191,13 +204,15 @@ class Evolution:
     ----------
     times : ndarray, shape (T,)
         s.
-    covariances : ndarray, shape (T, 8, 8)
+    covariances : ndarray, shape (T, 2n, 2n)
+        In the quadrature order of ``model.modes`` (also :attr:`modes`).
     E_N : ndarray, shape (T,)
         E_N of ``pair`` at each time (from V(t), flagged by ``bona_fide``).
     E_N_ci : ndarray, shape (T, 2) or None
         95 % jackknife interval for ensembles.
     bona_fide : ndarray of bool, shape (T,)
-    occupations : ndarray, shape (T, 4)
+    occupations : ndarray, shape (T, n)
+        One column per mode of ``modes``.
     stationary_E_N : float or None
         Lyapunov value (None when unstable or not bona fide).
     stationary_covariance : ndarray or None
@@ -229,10 +244,15 @@ class Evolution:
     def covariance_final(self) -> np.ndarray:
         return self.covariances[-1]
 
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return self.model.modes
+
     def __repr__(self) -> str:
         o = self.model.options
-        return (f"Evolution(method={self.method!r}, model={o.model!r}, units={o.units!r}, coupling={o.coupling!r}, "
-                f"bath={o.bath!r}, pair={self.pair}, t_end={self.times[-1]:.4g} s, points={self.times.size}, "
+        readings = "" if o is None else f"units={o.units!r}, coupling={o.coupling!r}, bath={o.bath!r}, "
+        return (f"Evolution(method={self.method!r}, model={self.model.label!r}, modes={self.modes}, {readings}"
+                f"pair={self.pair}, t_end={self.times[-1]:.4g} s, points={self.times.size}, "
                 f"stable={self.stable}, noise_physical={self.noise_physical}, "
                 f"E_N(t_end)={self.E_N[-1]:.5g}, stationary_E_N={self.stationary_E_N}, "
                 f"trajectories={self.n_trajectories}, wall={self.stats.get('wall_time_s', 0):.3g}s)")
@@ -243,12 +263,12 @@ def _stationary(model: LinearModel, pair):
     if not stab.stable:
         return stab, None, None
     V_inf = solve_lyapunov(model.drift, model.diffusion)
-    en = float(gaussian.log_negativity(V_inf, pair)) if bool(gaussian.is_bona_fide(V_inf)) else None
+    en = float(gaussian.log_negativity(V_inf, pair, model.modes)) if bool(gaussian.is_bona_fide(V_inf)) else None
     return stab, V_inf, en
 
 
 def _assemble(model, pair, times, Vs, method, stab, V_inf, en_inf, ci=None, tolerance=1e-3, bona=None, **extra):
-    en = gaussian.log_negativity(Vs, pair)
+    en = gaussian.log_negativity(Vs, pair, model.modes)
     bona = gaussian.is_bona_fide(Vs) if bona is None else bona
     growth = None if stab.stable else stab.max_re_eigenvalue
     metrics = transient_metrics(times, en, en_inf, bona, growth, tolerance, ci)
@@ -259,24 +279,28 @@ def _assemble(model, pair, times, Vs, method, stab, V_inf, en_inf, ci=None, tole
                      noise_physical=bool(gaussian.is_noise_physical(model.drift, model.diffusion)), **extra)
 
 
-def evolve_covariance(model: LinearModel, times: Sequence[float], V0: np.ndarray, pair=("b1", "b2"),
+def evolve_covariance(model: LinearModel, times: Sequence[float], V0: np.ndarray, pair=None,
                       method: str = "covariance", tolerance: float = 1e-3) -> Evolution:
     """Covariance evolution from a Gaussian initial state.
 
     Parameters
     ----------
-    model : LinearModel
-        A single point (drift shape (8, 8)).
+    model : LinearModel or LindbladModel
+        A single point (drift shape (2n, 2n)) on any number of modes.
     times : array, shape (T,)
         Output times in s, increasing, t[0] ≥ 0.
-    V0 : ndarray, shape (8, 8)
-        Initial covariance (e.g. :func:`initial_covariance`).
+    V0 : ndarray, shape (2n, 2n)
+        Initial covariance in the order of ``model.modes`` (e.g. :func:`initial_covariance`).
+    pair : two of ``model.modes``
+        Default ``b1, b2`` when the model has them, the only pair of a two-mode model.
     method : {'covariance', 'ode'}
         ``covariance``: exact propagation; ``ode``: scipy's solve_ivp (DOP853), a cross-check.
     tolerance : float
         E_N tolerance for the convergence time.
     """
-    gaussian.check_bona_fide(V0)
+    model = as_linear(model)
+    pair = gaussian.resolve_pair(pair, model.modes)
+    V0 = _check_initial(model, V0)
     t0 = time.perf_counter()
     stab, V_inf, en_inf = _stationary(model, pair)
     if method == "covariance":
@@ -346,18 +370,20 @@ def _run_block(args) -> np.ndarray:
 
 
 def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, n_trajectories: int,
-                    seed: int = 0, pair=("b1", "b2"), method: str = "langevin", substeps: int = 1,
+                    seed: int = 0, pair=None, method: str = "langevin", substeps: int = 1,
                     workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None) -> Evolution:
     """Langevin (Wigner) ensemble estimate of V(t) and E_N(t) with 95 % jackknife intervals.
 
     Parameters
     ----------
-    model : LinearModel
-        A single point.
+    model : LinearModel or LindbladModel
+        A single point, any number of modes.
     times : array, shape (T,)
         Output times (s); t[0] is the initial time (the initial state is sampled there).
-    V0 : ndarray, shape (8, 8)
-        Initial covariance (Gaussian, zero mean).
+    V0 : ndarray, shape (2n, 2n)
+        Initial covariance (Gaussian, zero mean) in the order of ``model.modes``.
+    pair : two of ``model.modes``
+        As for :func:`evolve_covariance`.
     n_trajectories : int
     seed : int
         Root of ``numpy.random.SeedSequence``; block k uses ``SeedSequence(seed).spawn(...)[k]``.
@@ -374,7 +400,9 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
         raise ParameterError("method", method, "langevin or euler")
     if not (isinstance(substeps, (int, np.integer)) and substeps >= 1):
         raise ParameterError("substeps", substeps, "an integer ≥ 1")
-    gaussian.check_bona_fide(V0)
+    model = as_linear(model)
+    pair = gaussian.resolve_pair(pair, model.modes)
+    V0 = _check_initial(model, V0)
     t = _check_times(times)
     progress = NoProgress() if progress is None else progress
     t_start = time.perf_counter()
@@ -410,8 +438,8 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     V = 0.5 * (V + np.swapaxes(V, -1, -2))
     # delete-one-group jackknife for E_N(t)
     loo = (total.sum(axis=1)[:, None] - total) / (N - counts)[None, :, None, None]
-    en_loo = gaussian.log_negativity(loo, pair)  # (T, G)
-    en = gaussian.log_negativity(V, pair)
+    en_loo = gaussian.log_negativity(loo, pair, model.modes)  # (T, G)
+    en = gaussian.log_negativity(V, pair, model.modes)
     G = N_GROUPS
     se = np.sqrt((G - 1) / G * np.sum((en_loo - en_loo.mean(axis=1, keepdims=True)) ** 2, axis=1))
     q = scipy.stats.t.ppf(0.975, G - 1)

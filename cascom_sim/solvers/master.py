@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..conventions import MODES, symplectic_form
+from ..conventions import symplectic_form
 from ..errors import ParameterError, UnphysicalModelError
 from ..gaussian import covariance as gaussian
 from ..models.engine import LindbladModel
 
 
-def lindblad_from_langevin(A: np.ndarray, D: np.ndarray, modes: tuple[str, ...] = MODES) -> LindbladModel:
+def lindblad_from_langevin(A: np.ndarray, D: np.ndarray, modes: tuple[str, ...] | None = None) -> LindbladModel:
     """An (H, L) with drift A and diffusion D, if one exists.
 
     Inverts A = Ω(H + Im Γ), D = Ω Re Γ Ωᵀ: H = sym(ΩᵀA), Im Γ = antisym(ΩᵀA), Re Γ = Ωᵀ D Ω, and factors
@@ -159,7 +159,7 @@ class MasterSteadyState:
     stats: dict = field(default_factory=dict)
 
     def log_negativity(self, pair: Sequence[str]) -> float:
-        return float(gaussian.log_negativity(self.covariance, [self.modes.index(m) for m in pair]))
+        return float(gaussian.log_negativity(self.covariance, pair, self.modes))
 
 
 def relative_difference(V: np.ndarray, V_ref: np.ndarray) -> float:
@@ -167,14 +167,25 @@ def relative_difference(V: np.ndarray, V_ref: np.ndarray) -> float:
     return float(np.linalg.norm(V - V_ref) / np.linalg.norm(V_ref))
 
 
-def master_steady_state(model: LindbladModel, cutoffs: Sequence[int] | int,
+def as_lindblad(model) -> LindbladModel:
+    """The (H, L) of a model: a LindbladModel itself, a LinearModel's own (H, L), or one reconstructed from
+    its (A, D) by :func:`lindblad_from_langevin` (raises :class:`UnphysicalModelError` if none exists)."""
+    if isinstance(model, LindbladModel):
+        return model
+    if getattr(model, "lindblad", None) is not None:
+        return model.lindblad
+    return lindblad_from_langevin(model.drift, model.diffusion, model.modes)
+
+
+def master_steady_state(model, cutoffs: Sequence[int] | int,
                         reference: np.ndarray | None = None) -> MasterSteadyState:
     """Steady state ρ of the truncated master equation and its covariance matrix.
 
     Parameters
     ----------
-    model : LindbladModel
-        On the modes to keep (see :func:`restrict`).
+    model : LindbladModel or LinearModel
+        On the modes to keep (see :func:`restrict`); a LinearModel contributes its (H, L) (see
+        :func:`as_lindblad`).
     cutoffs : int or sequence of int
         Fock states per mode.
     reference : ndarray, optional
@@ -182,6 +193,7 @@ def master_steady_state(model: LindbladModel, cutoffs: Sequence[int] | int,
     """
     import qutip
 
+    model = as_lindblad(model)
     cut = _check_cutoffs(model, cutoffs)
     t0 = time.perf_counter()
     H, c_ops, r, _ = _build(model, cut)
@@ -240,6 +252,7 @@ def master_evolution(model: LindbladModel, cutoffs, occupations: Sequence[float]
     """V(t) from ``mesolve`` starting in a product of thermal states, shape (T, 2k, 2k)."""
     import qutip
 
+    model = as_lindblad(model)
     cut = _check_cutoffs(model, cutoffs)
     H, c_ops, r, scale = _build(model, cut)
     rho0 = qutip.tensor([qutip.thermal_dm(n, float(occ)) for n, occ in zip(cut, occupations)])

@@ -10,7 +10,8 @@ import numpy as np
 from ..gaussian import covariance as gaussian
 from ..gaussian.lyapunov import lyapunov_residual, solve_lyapunov
 from ..gaussian.stability import StabilityReport, assess_stability
-from ..models import LinearModel, build_model
+from ..models import LindbladModel, LinearModel, build_model
+from ..models.linear import as_linear
 from ..parameters import ModelOptions, Parameters
 
 
@@ -20,11 +21,13 @@ class SteadyState:
 
     ``covariance`` and ``E_N`` are None when the point is unstable (no steady state).
     ``E_N`` is also None when the covariance is not bona fide; its formal value is then in
-    ``E_N_formal`` and ``warnings`` says why.
+    ``E_N_formal`` and ``warnings`` says why.  ``parameters`` and ``options`` are None for a model
+    not built from :class:`Parameters` (e.g. from QuTiP operators); ``occupations`` and ``purities``
+    follow ``modes``.
     """
 
-    parameters: Parameters
-    options: ModelOptions
+    parameters: Parameters | None
+    options: ModelOptions | None
     pair: tuple[str, str]
     model: LinearModel = field(repr=False)
     stability: StabilityReport
@@ -46,6 +49,10 @@ class SteadyState:
         return self.stability.stable
 
     @property
+    def modes(self) -> tuple[str, ...]:
+        return self.model.modes
+
+    @property
     def drift(self) -> np.ndarray:
         return self.model.drift
 
@@ -59,8 +66,9 @@ class SteadyState:
 
     def __repr__(self) -> str:
         en = "—" if self.E_N is None else f"{self.E_N:.6g}"
-        return (f"SteadyState(model={self.options.model!r}, units={self.options.units!r}, "
-                f"coupling={self.options.coupling!r}, bath={self.options.bath!r}, pair={self.pair}, "
+        o = self.options
+        readings = "" if o is None else f"units={o.units!r}, coupling={o.coupling!r}, bath={o.bath!r}, "
+        return (f"SteadyState(model={self.model.label!r}, modes={self.modes}, {readings}pair={self.pair}, "
                 f"stable={self.stable}, noise_physical={self.noise_physical}, "
                 f"bona_fide={self.bona_fide}, E_N={en})")
 
@@ -86,14 +94,31 @@ def _finite(x) -> float | None:
     return x if np.isfinite(x) else None
 
 
-def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1", "b2")) -> SteadyState:
-    """Stability, Lyapunov covariance and the physicality checks of one built model."""
-    pair = tuple(pair)
-    gaussian.pair_indices(pair)  # validates the names
-    if len(pair) != 2 or pair[0] == pair[1]:
+def analyse(model: LinearModel | LindbladModel, params: Parameters | None = None,
+            pair: Sequence[str] | str | None = None) -> SteadyState:
+    """Stability, Lyapunov covariance and the physicality checks of one built model.
+
+    Parameters
+    ----------
+    model : LinearModel or LindbladModel
+        A single point (drift shape (2n, 2n)) on any number of modes.
+    params : Parameters, optional
+        The parameters it was built from, reported with the result.
+    pair : two of ``model.modes``, optional
+        Default: ``b1, b2`` when the model has them, the only pair of a two-mode model.
+
+    Raises
+    ------
+    ParameterError
+        When a mode of ``pair`` is not among ``model.modes`` (the message lists them).
+    """
+    model = as_linear(model)
+    pair = gaussian.resolve_pair(pair, model.modes)
+    if np.ndim(model.drift) != 2:
         from ..errors import ParameterError
 
-        raise ParameterError("pair", ",".join(pair), "two different modes among a1, a2, b1, b2")
+        raise ParameterError("model", f"drift of shape {np.shape(model.drift)}",
+                             "a single point (2n×2n); use cascom_sim.sweep for grids")
     A, D = model.drift, model.diffusion
     stab = assess_stability(A)
     noise_min = float(gaussian.noise_physicality_min_eigenvalue(A, D))
@@ -103,8 +128,8 @@ def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1",
         V = solve_lyapunov(A, D)
         lam = float(gaussian.bona_fide_min_eigenvalue(V))
         bona = bool(gaussian.is_bona_fide(V))
-        en_formal = _finite(gaussian.log_negativity(V, pair))
-        en_sym = _finite(gaussian.log_negativity_symplectic(V, pair))
+        en_formal = _finite(gaussian.log_negativity(V, pair, model.modes))
+        en_sym = _finite(gaussian.log_negativity_symplectic(V, pair, model.modes))
         en = en_formal if bona else None
         occ = gaussian.occupations(V)
         pur = gaussian.purities(V)
@@ -118,18 +143,20 @@ def analyse(model: LinearModel, params: Parameters, pair: Sequence[str] = ("b1",
                            if stab.stable and en_formal is None else ()))
 
 
-def steady_state(params: Parameters | None = None, options: ModelOptions | None = None,
-                 pair: Sequence[str] = ("b1", "b2")) -> SteadyState:
-    """Steady state of the selected model at one parameter point.
+def steady_state(params: Parameters | LinearModel | LindbladModel | None = None, options: ModelOptions | None = None,
+                 pair: Sequence[str] | str | None = None) -> SteadyState:
+    """Steady state of a model, or of the selected model at one parameter point.
 
     Parameters
     ----------
-    params : Parameters
-        A single point (scalar fields); defaults to the paper's Fig. 2(a) point at Δθ = 0.25π.
+    params : Parameters, LinearModel or LindbladModel
+        A model of any size, or a single parameter point (scalar fields) for the model selected by
+        ``options``; defaults to the paper's Fig. 2(a) point at Δθ = 0.25π.
     options : ModelOptions
-        Model and readings; defaults to the paper's model, consistent units, paper coupling and bath.
+        Model and readings for ``Parameters``; defaults to the paper's model, consistent units, paper
+        coupling and bath.  Not allowed with a model (it is already built).
     pair : two mode names
-        The pair whose logarithmic negativity is reported.
+        The pair whose logarithmic negativity is reported, among the model's modes (default ``b1, b2``).
 
     Examples
     --------
@@ -137,6 +164,12 @@ def steady_state(params: Parameters | None = None, options: ModelOptions | None 
     >>> s.options.units
     'consistent'
     """
+    if isinstance(params, (LinearModel, LindbladModel)):
+        if options is not None:
+            from ..errors import ParameterError
+
+            raise ParameterError("options", options, "None when a built model is given")
+        return analyse(params, None, pair)
     params = Parameters() if params is None else params
     options = ModelOptions() if options is None else options
     if params.shape:
@@ -145,7 +178,7 @@ def steady_state(params: Parameters | None = None, options: ModelOptions | None 
 
 
 def steady_states_from_bare_detuning(params: Parameters, bare_detuning: float, options: ModelOptions | None = None,
-                                     pair: Sequence[str] = ("b1", "b2")) -> list[SteadyState]:
+                                     pair: Sequence[str] | str | None = None) -> list[SteadyState]:
     """Every mean-field branch for a bare detuning Δ_c/ω_m, each with its stability and E_N.
 
     Several entries mean optical bistability; typically only some branches are stable.
