@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import warnings
 
@@ -30,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0) as return codes
         return int(exc.code or 0)
-    with warnings.catch_warnings():
+    from ..runs.storage import recorded_command
+
+    command = shlex.join(["cascom", *(sys.argv[1:] if argv is None else argv)])
+    with warnings.catch_warnings(), recorded_command(command):  # files written record the command in `history`
         warnings.simplefilter("default")
         warnings.showwarning = _one_line_warning
         return _run(args)

@@ -119,7 +119,7 @@ def cmd_evolve(args) -> int:
     if args.plot:
         from ..report.plotting import plot_evolution
 
-        plot_evolution(ev, args.plot)
+        plot_evolution(ev, args.plot, params=params)
     if args.json:
         print(json.dumps(evolve_json(ev, params)))
     else:

@@ -1,4 +1,10 @@
-"""Matplotlib figures.  Imports only the public API; physics never imports this module."""
+"""Matplotlib figures for the report, the command line and the tutorials, in one style (:data:`STYLE`).
+
+Imports only the public API; physics never imports this module.  Rules every figure here follows:
+axes in the units a lab reads (MHz, mW, mK, µs), 200 dpi, legends only for what is drawn, a footer with
+the model, the readings and every parameter that differs from the paper's defaults, and no empty panels:
+where no point of a plane has a defined, non-zero E_N the panel shows the growth rate max Re λ instead.
+"""
 
 from __future__ import annotations
 
@@ -14,65 +20,257 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from ..parameters import SPECS  # noqa: E402
 
-_LABELS = {
-    "detuning": r"$\Delta/\omega_m$",
-    "dtheta_pi": r"$\Delta\theta/\pi$",
-    "phi_pi": r"$\varphi/\pi$",
-    "omega_m": r"$\omega_m/2\pi$ (Hz)",
-    "power": r"$P$ (W)",
-    "temperature": r"$T$ (K)",
-    "eta": r"$\eta$",
-    "kappa": r"$\kappa/2\pi$ (Hz)",
+#: The one matplotlib style of the project (report, command line, tutorials).
+STYLE = Path(__file__).with_name("cascom.mplstyle")
+
+#: How each parameter is shown on an axis: (factor from the stored unit, label).
+DISPLAY = {
+    "detuning": (1.0, r"effective detuning $\Delta/\omega_m$"),
+    "dtheta_pi": (1.0, r"pump phase difference $\Delta\theta/\pi$"),
+    "phi_pi": (1.0, r"fibre phase $\varphi/\pi$"),
+    "eta": (1.0, r"fibre transmission $\eta$"),
+    "omega_m": (1e-6, r"$\omega_m/2\pi$ (MHz)"),
+    "kappa": (1e-6, r"$\kappa/2\pi$ (MHz)"),
+    "gamma_m": (1e-3, r"$\gamma_m/2\pi$ (kHz)"),
+    "power": (1e3, r"pump power $P$ (mW)"),
+    "temperature": (1e3, r"temperature $T$ (mK)"),
+    "wavelength": (1e9, r"wavelength $\lambda$ (nm)"),
+    "length": (1e3, r"cavity length $l$ (mm)"),
+    "mass": (1e12, r"mirror mass $m$ (ng)"),
+    "kappa_r_fraction": (1.0, r"$\kappa_R/\kappa$"),
+    "kappa_l_fraction": (1.0, r"$\kappa_L/\kappa$"),
 }
+# footer: short symbol and unit for each parameter
+_SHORT = {"detuning": ("Δ/ω_m", ""), "dtheta_pi": ("Δθ", "π"), "phi_pi": ("φ", "π"), "eta": ("η", ""),
+          "omega_m": ("ω_m/2π", " MHz"), "kappa": ("κ/2π", " MHz"), "gamma_m": ("γ_m/2π", " kHz"),
+          "power": ("P", " mW"), "temperature": ("T", " mK"), "wavelength": ("λ", " nm"), "length": ("l", " mm"),
+          "mass": ("m", " ng"), "kappa_r_fraction": ("κ_R/κ", ""), "kappa_l_fraction": ("κ_L/κ", "")}
+
+UNSTABLE_COLOUR = "0.80"
+NOT_BONA_FIDE_COLOUR = "#D55E00"
+
+
+def use_style() -> None:
+    """Make :data:`STYLE` the style of every figure drawn from now on in this process."""
+    plt.style.use(STYLE)
 
 
 def axis_label(name: str) -> str:
-    return _LABELS.get(name, f"{name} ({SPECS[name].unit})" if name in SPECS else name)
+    """Axis label of a parameter, in the units it is displayed in (see :data:`DISPLAY`)."""
+    if name in DISPLAY:
+        return DISPLAY[name][1]
+    return f"{name} ({SPECS[name].unit})" if name in SPECS else name
+
+
+def axis_values(ds, name: str) -> np.ndarray:
+    """Coordinate values of ``name`` scaled for display (Hz → MHz, W → mW, K → mK, ...)."""
+    return ds[name].values * DISPLAY.get(name, (1.0, ""))[0]
 
 
 def conventions_line(attrs: dict) -> str:
-    return (f"model={attrs.get('model')}, units={attrs.get('units_reading')}, "
-            f"coupling={attrs.get('coupling')}, bath={attrs.get('bath')}, pair={attrs.get('pair')}")
+    """'model paper · units consistent · coupling paper · bath paper · pair b1,b2' from a dataset's attributes."""
+    keys = (("model", "model"), ("units", "units_reading"), ("coupling", "coupling"), ("bath", "bath"),
+            ("pair", "pair"))
+    return " · ".join(f"{k} {attrs[a]}" for k, a in keys if a in attrs)
 
 
-def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
-    """Density plot (2-D, in the manner of Fig. 2(b)) or line plot (1-D) of E_N.
+def changed_parameters(values: dict, exclude=()) -> str:
+    """Every parameter in ``values`` ({name: value in stored units}) that differs from the default, formatted."""
+    out = []
+    for name, value in values.items():
+        if name in exclude or name not in SPECS:
+            continue
+        value = float(value)
+        if np.isclose(value, SPECS[name].default, rtol=1e-9, atol=0.0):
+            continue
+        sym, unit = _SHORT.get(name, (name, " " + SPECS[name].unit))
+        out.append(f"{sym} = {value * DISPLAY.get(name, (1.0, ''))[0]:.4g}{unit}")
+    return ", ".join(out)
 
-    Unstable points are grey, stable points whose covariance is not bona fide are red
-    (their E_N is withheld); a dashed contour encloses points whose noise is unphysical.
-    """
-    dims = list(ds["E_N"].dims)
-    attrs = dict(ds.attrs)
-    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
-    noise = ds["noise_physical"].values.astype(bool)
-    handles = []
-    if len(dims) == 2:
-        density_panel(ax, ds)
-        if noise.any() and (~noise).any():
-            x, y = ds[dims[0]].values, ds[dims[1]].values
-            ax.contour(x, y, noise.T.astype(float), levels=[0.5], colors="k", linestyles="--", linewidths=1)
-    else:
-        line_panel(ax, ds, label=r"$E_N$ (stable, bona fide)")
-        handles += ax.get_legend_handles_labels()[0]
-    handles += [Patch(color="0.75", label="unstable: no steady state"),
-                Patch(color="tab:red", alpha=0.3 if len(dims) == 1 else 1.0, label="stable, V not bona fide")]
-    note = []
-    if not noise.any():
-        note.append("noise unphysical at every point")
-    elif not noise.all():
-        note.append("dashed: boundary of physical noise")
-    fixed = ", ".join(f"{k[6:]}={attrs[k]:g}" for k in sorted(attrs)
-                      if k.startswith("param_") and not k.endswith("_units")
-                      and k[6:] in ("phi_pi", "dtheta_pi", "eta", "detuning", "power", "temperature"))
-    ax.set_title((title or "Steady-state entanglement") + "\n" + conventions_line(attrs), fontsize=9)
-    fig.text(0.01, 0.01, fixed + ("; " + "; ".join(note) if note else ""), fontsize=7)
-    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.8)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+
+def footer_text(attrs: dict, swept=()) -> str:
+    """Model and readings, then every fixed parameter that differs from the paper's defaults."""
+    fixed = {k[6:]: v for k, v in attrs.items() if k.startswith("param_") and not k.endswith("_units")}
+    changed = changed_parameters(fixed, exclude=swept)
+    return (conventions_line(attrs) + "\n"
+            + (f"differs from the paper's defaults: {changed}" if changed
+               else "all other parameters: the paper's defaults (Fig. 1(d))"))
+
+
+def add_footer(fig, text: str) -> None:
+    """Footer under the axes (drawn as a figure-level annotation so a tight bounding box keeps it)."""
+    fig.text(0.5, -0.01, text, ha="center", va="top", fontsize=8, color="0.25", wrap=True)
+
+
+def _save(fig, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _growth_scale(attrs: dict) -> tuple[float, str]:
+    """Rates shown relative to κ when κ is fixed (label, e.g. 'max Re λ / κ'), else in 1/µs."""
+    if "param_kappa" in attrs:
+        return 2 * np.pi * float(attrs["param_kappa"]), r"$\max\,\mathrm{Re}\,\lambda\,/\,\kappa$"
+    return 1e6, r"$\max\,\mathrm{Re}\,\lambda$ ($\mu$s$^{-1}$)"
+
+
+def _uniform(values: np.ndarray) -> bool:
+    """True when the values vary by less than 1e-4 of their size: a colour scale would only show rounding."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return hi - lo <= 1e-4 * max(abs(hi), abs(lo), 1e-300)
+
+
+def _note(ax, text: str) -> None:
+    ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", ha="left", fontsize=8,
+            bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="0.7", alpha=0.9))
+
+
+def has_entanglement(ds) -> bool:
+    """True if E_N is defined and positive somewhere in the dataset."""
+    en = ds["E_N"].values
+    return bool(np.any(np.nan_to_num(en, nan=0.0) > 0))
+
+
+def growth_panel(ax, ds, colorbar: bool = True) -> list:
+    """max Re λ over a plane: unstable points on a red scale of their growth rate (from its smallest to its
+    largest value, so structure shows), stable points blue, and the stability boundary drawn.  A growth
+    rate that is uniform over the plane is stated in a note instead of a flat colour bar.  Returns legend
+    handles for what was drawn."""
+    dims = list(ds["max_re_eigenvalue"].dims)
+    x, y = axis_values(ds, dims[0]), axis_values(ds, dims[1])
+    scale, label = _growth_scale(ds.attrs)
+    g = ds["max_re_eigenvalue"].values.T / scale
+    stable = ds["stable"].values.astype(bool).T
+    handles = []
+    if stable.any():
+        ax.pcolormesh(x, y, np.where(stable, 1.0, np.nan), cmap=ListedColormap(["#9ecae1"]), vmin=0, vmax=1)
+        handles.append(Patch(color="#9ecae1", label="stable"))
+    if (~stable).any():
+        gu = g[~stable]
+        if _uniform(gu):
+            ax.pcolormesh(x, y, np.where(stable, np.nan, 1.0), cmap=ListedColormap(["#de2d26"]), vmin=0, vmax=1)
+            handles.append(Patch(color="#de2d26", label=f"unstable, {label} = {float(np.mean(gu)):.4g}"))
+        else:
+            im = ax.pcolormesh(x, y, np.where(stable, np.nan, g), cmap="Reds", vmin=float(gu.min()),
+                               vmax=float(gu.max()))
+            if colorbar:
+                ax.figure.colorbar(im, ax=ax, label="growth rate " + label, format="%.3g")
+    if stable.any() and (~stable).any():
+        ax.contour(x, y, stable.astype(float), levels=[0.5], colors="k", linewidths=1.0)
+    ax.grid(False)
+    ax.set_xlabel(axis_label(dims[0]))
+    ax.set_ylabel(axis_label(dims[1]))
+    return handles
+
+
+def density_panel(ax, ds, colorbar: bool = True) -> list:
+    """E_N over a plane (viridis from 0 to its maximum); unstable points grey, stable points whose V is
+    not bona fide orange (E_N withheld).  If E_N is nowhere positive, the panel shows the growth rate
+    instead (:func:`growth_panel`) and says why.  Returns legend handles for what was drawn."""
+    if not has_entanglement(ds):
+        handles = growth_panel(ax, ds, colorbar=colorbar)
+        stable = ds["stable"].values.astype(bool)
+        if not stable.any():
+            _note(ax, "unstable at every point: no steady state,\nno $E_N$; shown: the growth rate")
+        else:
+            _note(ax, "$E_N = 0$ wherever it is defined;\nshown: where a steady state exists")
+        return handles
+    dims = list(ds["E_N"].dims)
+    x, y = axis_values(ds, dims[0]), axis_values(ds, dims[1])
+    en = ds["E_N"].values.T
+    stable = ds["stable"].values.astype(bool).T
+    bona = ds["bona_fide"].values.T
+    im = ax.pcolormesh(x, y, en, cmap="viridis", vmin=0.0, vmax=float(np.nanmax(en)))
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label=rf"$E_N$({ds.attrs.get('pair', 'b1,b2').replace(',', ', ')})", format="%.3g")
+    handles = []
+    if (~stable).any():
+        ax.pcolormesh(x, y, np.where(~stable, 1.0, np.nan), cmap=ListedColormap([UNSTABLE_COLOUR]), vmin=0, vmax=1)
+        handles.append(Patch(color=UNSTABLE_COLOUR, label="unstable: no steady state"))
+    bad = stable & (bona == 0)
+    if bad.any():
+        ax.pcolormesh(x, y, np.where(bad, 1.0, np.nan), cmap=ListedColormap([NOT_BONA_FIDE_COLOUR]), vmin=0, vmax=1)
+        handles.append(Patch(color=NOT_BONA_FIDE_COLOUR, label=r"stable, $V$ not bona fide ($E_N$ withheld)"))
+    ax.grid(False)
+    ax.set_xlabel(axis_label(dims[0]))
+    ax.set_ylabel(axis_label(dims[1]))
+    return handles
+
+
+def line_panel(ax, ds, label: str) -> list:
+    """E_N along one axis, unstable stretches shaded grey and not-bona-fide ones orange.  Where E_N is
+    undefined at every point (unstable everywhere) the growth rate is drawn instead, on the same axis.
+    Returns legend handles for the shading that was drawn (the line carries ``label``)."""
+    dim = ds["E_N"].dims[0]
+    x = axis_values(ds, dim)
+    en = ds["E_N"].values
+    stable = ds["stable"].values.astype(bool)
+    bona = ds["bona_fide"].values
+    handles = []
+    if not stable.any():
+        scale, glabel = _growth_scale(ds.attrs)
+        g = ds["max_re_eigenvalue"].values / scale
+        ax.plot(x, g, label=label)
+        ax.set_ylabel("growth rate " + glabel)
+        ax.set_ylim(0, 1.25 * max(float(np.max(g)), float(np.max(ax.get_ylim()) / 1.25)))
+        _note(ax, "unstable at every point: no steady state,\nno $E_N$; shown: the growth rate")
+    else:
+        ax.plot(x, en, label=label)
+        ax.set_ylabel(rf"$E_N$({ds.attrs.get('pair', 'b1,b2').replace(',', ', ')})")
+        if (~stable).any():
+            ax.fill_between(x, 0, 1, where=~stable, color=UNSTABLE_COLOUR, alpha=0.6,
+                            transform=ax.get_xaxis_transform(), step="mid", lw=0)
+            handles.append(Patch(color=UNSTABLE_COLOUR, alpha=0.6, label="unstable"))
+        bad = stable & (bona == 0)
+        if bad.any():
+            ax.fill_between(x, 0, 1, where=bad, color=NOT_BONA_FIDE_COLOUR, alpha=0.25,
+                            transform=ax.get_xaxis_transform(), step="mid", lw=0)
+            handles.append(Patch(color=NOT_BONA_FIDE_COLOUR, alpha=0.25, label=r"$V$ not bona fide"))
+        if not has_entanglement(ds):
+            ax.set_ylim(-0.05, 1.0)
+            _note(ax, "$E_N = 0$ wherever it is defined")
+        else:
+            ax.set_ylim(bottom=0)
+    ax.set_xlabel(axis_label(dim))
+    return handles
+
+
+def legend(ax, extra=(), **kwargs) -> None:
+    """A legend of the labelled artists plus ``extra`` handles, only if there is something to list."""
+    handles, labels = ax.get_legend_handles_labels()
+    seen = set(labels)
+    for h in extra:
+        if h.get_label() not in seen:
+            handles.append(h)
+            seen.add(h.get_label())
+    if handles:
+        ax.legend(handles=handles, **kwargs)
+
+
+def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
+    """Density plot (2-D, in the manner of the paper's Fig. 2(b)) or line plot (1-D) of E_N, with the
+    growth rate instead where E_N is nowhere positive; a dashed contour encloses physical noise."""
+    with plt.style.context(STYLE):
+        dims = list(ds["E_N"].dims)
+        fig, ax = plt.subplots(figsize=(6.0, 4.4))
+        noise = ds["noise_physical"].values.astype(bool)
+        if len(dims) == 2:
+            extra = density_panel(ax, ds)
+            if noise.any() and (~noise).any():
+                ax.contour(axis_values(ds, dims[0]), axis_values(ds, dims[1]), noise.T.astype(float), levels=[0.5],
+                           colors="k", linestyles="--", linewidths=1)
+                extra.append(matplotlib.lines.Line2D([], [], color="k", ls="--", lw=1,
+                                                     label="boundary of physical noise"))
+        else:
+            extra = line_panel(ax, ds, label=r"$E_N$" if ds["stable"].values.any() else "growth rate")
+        note = "" if noise.any() else "\nnoise unphysical at every point (no master equation exists)"
+        ax.set_title((title or "Steady state") + note)
+        legend(ax, extra, loc="upper right")
+        add_footer(fig, footer_text(dict(ds.attrs), swept=dims))
+        return _save(fig, path)
 
 
 def _time_unit(t_end: float) -> tuple[float, str]:
@@ -83,76 +281,51 @@ def _time_unit(t_end: float) -> tuple[float, str]:
     return 1.0, "s"
 
 
-def plot_evolution(ev, path: str | Path, title: str | None = None) -> Path:
-    """E_N(t) with its confidence band against the stationary value, and occupations n(t)."""
-    scale, unit = _time_unit(float(ev.times[-1]))
-    t_axis = ev.times * scale
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 6.4), dpi=110, sharex=True)
-    ax1.plot(t_axis, ev.E_N, color="tab:blue", lw=2, label=f"$E_N$ ({ev.method})")
-    if ev.E_N_ci is not None:
-        ax1.fill_between(t_axis, np.clip(ev.E_N_ci[:, 0], 0, None), ev.E_N_ci[:, 1], color="tab:blue", alpha=0.25,
-                         label=f"95 % interval, {ev.n_trajectories} trajectories")
-    if ev.stationary_E_N is not None:
-        ax1.axhline(ev.stationary_E_N, color="k", ls="--", lw=1, label=f"Lyapunov $E_N$ = {ev.stationary_E_N:.4g}")
-    if ev.metrics.bona_fide_until is not None:
-        ax1.axvline(ev.metrics.bona_fide_until * scale, color="tab:red", lw=1,
-                    label=r"first violation of $V+i\Omega/2\geq0$")
-    ax1.set_ylabel(rf"$E_N$({ev.pair[0]}, {ev.pair[1]})")
-    ax1.legend(fontsize=7)
-    modes = ev.model.modes
-    for k, name in enumerate(modes):
-        ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}")
-    ax2.set_yscale("log")
-    ax2.set_xlabel(f"time ({unit})")
-    ax2.set_ylabel("mean occupation")
-    ax2.legend(fontsize=7, ncol=min(4, len(modes)))
-    o = ev.model.options
-    status = f"stable={ev.stable}, noise physical={ev.noise_physical}"
-    readings = "" if o is None else f", units={o.units}, coupling={o.coupling}, bath={o.bath}"
-    ax1.set_title((title or "Transient build-up of entanglement") + "\n"
-                  + f"model={ev.model.label}{readings}\n{status}", fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+def plot_evolution(ev, path: str | Path, title: str | None = None, params=None) -> Path:
+    """E_N(t) with its confidence band against the stationary value, and the occupations n(t) of every mode.
+
+    ``params`` (the :class:`~cascom_sim.parameters.Parameters` of the run) adds the footer's list of
+    parameters that differ from the defaults."""
+    with plt.style.context(STYLE):
+        scale, unit = _time_unit(float(ev.times[-1]))
+        t_axis = ev.times * scale
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.0, 5.6), sharex=True)
+        ax1.plot(t_axis, ev.E_N, color="C0", label=rf"$E_N$ ({ev.method})")
+        if ev.E_N_ci is not None:
+            ax1.fill_between(t_axis, np.clip(ev.E_N_ci[:, 0], 0, None), ev.E_N_ci[:, 1], color="C0", alpha=0.25,
+                             lw=0, label=f"95 % interval, {ev.n_trajectories} trajectories")
+        if ev.stationary_E_N is not None:
+            ax1.axhline(ev.stationary_E_N, color="k", ls="--", lw=1, label=f"Lyapunov $E_N$ = {ev.stationary_E_N:.4g}")
+        if ev.metrics.bona_fide_until is not None:
+            ax1.axvline(ev.metrics.bona_fide_until * scale, color=NOT_BONA_FIDE_COLOUR, lw=1,
+                        label=r"first violation of $V+i\Omega/2\geq0$")
+        ax1.set_ylabel(rf"$E_N$({ev.pair[0]}, {ev.pair[1]})")
+        legend(ax1, loc="best")
+        modes = tuple(ev.model.modes)
+        for k, name in enumerate(modes):
+            ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}")
+        ax2.set_yscale("log")
+        ax2.set_xlabel(f"time $t$ ({unit})")
+        ax2.set_ylabel("mean occupation")
+        legend(ax2, ncol=min(4, len(modes)), loc="best")
+        status = ("stable" if ev.stable else f"unstable (growth {ev.max_re_eigenvalue:.3g} 1/s)") + ", " + (
+            "noise physical" if ev.noise_physical else "noise unphysical")
+        ax1.set_title((title or "Transient build-up of entanglement") + f"\n{status}")
+        o = ev.model.options
+        attrs = {"model": ev.model.label, "pair": ",".join(ev.pair)}
+        if o is not None:
+            attrs.update(units_reading=o.units, coupling=o.coupling, bath=o.bath)
+        text = conventions_line(attrs)
+        if params is not None:
+            changed = changed_parameters({n: getattr(params, n) for n in params.names()})
+            text += "\n" + (f"differs from the paper's defaults: {changed}" if changed
+                            else "all parameters: the paper's defaults (Fig. 1(d))")
+        add_footer(fig, text)
+        return _save(fig, path)
 
 
 def new_panels(n: int):
-    """A row of n panels for side-by-side models."""
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.6), dpi=100, squeeze=False)
+    """A row of n panels for side-by-side models, in the project's style."""
+    with plt.style.context(STYLE):
+        fig, axes = plt.subplots(1, n, figsize=(4.4 * n, 3.8), squeeze=False)
     return fig, list(axes[0])
-
-
-def density_panel(ax, ds) -> None:
-    """E_N density on one axis; grey unstable, red not bona fide (E_N withheld)."""
-    dims = list(ds["E_N"].dims)
-    x, y = ds[dims[0]].values, ds[dims[1]].values
-    en = ds["E_N"].values
-    stable = ds["stable"].values.astype(bool)
-    bona = ds["bona_fide"].values
-    top = float(np.nanmax(en)) if np.isfinite(en).any() else 0.0
-    im = ax.pcolormesh(x, y, en.T, shading="auto", cmap="viridis", vmin=0.0, vmax=max(top, 1e-3))
-    status = np.where(~stable, 1.0, np.where(bona == 0, 2.0, np.nan))
-    ax.pcolormesh(x, y, status.T, shading="auto", cmap=ListedColormap(["0.75", "tab:red"]), vmin=1, vmax=2)
-    ax.figure.colorbar(im, ax=ax, label=r"$E_N$")
-    ax.set_xlabel(axis_label(dims[0]))
-    ax.set_ylabel(axis_label(dims[1]))
-
-
-def line_panel(ax, ds, label: str) -> None:
-    """E_N along one axis; unstable stretches shaded grey, not-bona-fide red."""
-    dim = ds["E_N"].dims[0]
-    x = ds[dim].values
-    en = ds["E_N"].values
-    stable = ds["stable"].values.astype(bool)
-    bona = ds["bona_fide"].values
-    ax.plot(x, np.where(np.isfinite(en), en, np.nan), lw=2, label=label)
-    ax.fill_between(x, 0, 1, where=~stable, color="0.85", alpha=0.5, transform=ax.get_xaxis_transform(), step="mid")
-    ax.fill_between(x, 0, 1, where=stable & (bona == 0), color="tab:red", alpha=0.15,
-                    transform=ax.get_xaxis_transform(), step="mid")
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel(axis_label(dim))
-    ax.set_ylabel(r"$E_N$")
-    ax.legend(fontsize=7)

@@ -89,7 +89,7 @@ class Validation:
 
     # ------------------------------------------------------------------ Fig. 2
     def fig2(self):
-        from .plotting import density_panel, line_panel, new_panels
+        from .plotting import density_panel, legend, line_panel, new_panels
 
         dthetas = (0.18, 0.22, 0.25)
         c1 = Claim("2a-window", "Fig. 2(a)", "φ = 0.8π: entanglement in a finite window near Δ/ω_m ≈ 1.4 "
@@ -108,8 +108,9 @@ class Validation:
                 en = ds["E_N"].values
                 arg = float(ds["detuning"].values[np.nanargmax(en)]) if np.isfinite(en).any() and np.nanmax(en) > 0 else None
                 peaks[dth] = (s, arg)
-                line_panel(ax, ds, label=f"Δθ = {dth}π")
-            ax.set_title(label, fontsize=9)
+                shading = line_panel(ax, ds, label=rf"$\Delta\theta = {dth}\pi$")
+            legend(ax, shading, loc="best")
+            ax.set_title(label)
             ok = all(p[0]["max_E_N"] and p[1] and 1.1 <= p[1] <= 1.7 for p in peaks.values())
             comp = "; ".join(f"Δθ={d}π: max E_N {_fmt(p[0]['max_E_N'])} at Δ/ω_m {_fmt(p[1])}" for d, p in peaks.items())
             c1.rows[label] = {"computed": comp, "reproduced": ok, "reason": _reason(peaks[0.25][0])}
@@ -128,16 +129,18 @@ class Validation:
             c3.rows[label] = {"computed": f"Δθ with a stable point: {rng}; E_N > 0 at {int(pos.sum())} of "
                                           f"{s['points']} points; max E_N {_fmt(s['max_E_N'])}",
                               "reproduced": bool(inside and pos.any()), "reason": _reason(s)}
-            density_panel(ax2, ds)
-            ax2.set_title(label, fontsize=9)
+            legend(ax2, density_panel(ax2, ds), loc="lower right")
+            ax2.set_title(label)
             self.progress.advance()
-        self._save(fig, "fig2a", "Fig. 2(a): E_N vs Δ/ω_m, φ = 0.8π (grey: unstable)")
-        self._save(fig2, "fig2b", "Fig. 2(b): E_N over (Δ/ω_m, Δθ), φ = 0.8π")
+        self._save(fig, "fig2a", r"Fig. 2(a): $E_N$ vs $\Delta/\omega_m$ at $\varphi = 0.8\pi$, $\Delta\theta = 0.18\pi, 0.22\pi, 0.25\pi$", Parameters(),
+                   ("detuning", "dtheta_pi"))
+        self._save(fig2, "fig2b", r"Fig. 2(b): $E_N$ over ($\Delta/\omega_m$, $\Delta\theta$) at $\varphi = 0.8\pi$", Parameters(),
+                   ("detuning", "dtheta_pi"))
         self.claims += [c1, c2, c3]
 
     # ------------------------------------------------------------------ Fig. 3
     def fig3(self):
-        from .plotting import density_panel, new_panels
+        from .plotting import density_panel, legend, new_panels
 
         ca = Claim("3a-90MHz", "Fig. 3(a)", "Δθ = 0.2π, P = 15 mW: peak E_N ≈ 0.11 at ω_m/2π = 90 MHz")
         cb = Claim("3a-100MHz", "Fig. 3(a)", "Δθ = 0.2π, P = 15 mW: peak E_N ≈ 0.07 at ω_m/2π = 100 MHz")
@@ -163,8 +166,8 @@ class Validation:
             cc.rows[label] = {"computed": f"peak E_N > 0 at {int(fin.sum())} of {wm.size} ω_m values"
                                           + (f", from {peak[fin][0]:.3g} to {peak[fin][-1]:.3g}" if fin.any() else ""),
                               "reproduced": falls, "reason": _reason(s)}
-            density_panel(ax, ds)
-            ax.set_title(label, fontsize=9)
+            legend(ax, density_panel(ax, ds), loc="lower right")
+            ax.set_title(label)
             dp = self.sweep("fig3e", [Axis("detuning", 0.5, 2.5, self.n), Axis("power", 5e-3, 25e-3, self.n)],
                             Parameters(dtheta_pi=0.25, omega_m=90e6), opts)
             pk = np.nanmax(np.where(np.isfinite(dp["E_N"].values), dp["E_N"].values, -1), axis=0)
@@ -174,16 +177,18 @@ class Validation:
             cd.rows[label] = {"computed": f"peak E_N > 0 at {int(fin.sum())} of {pk.size} powers"
                                           + (f", from {pk[fin][0]:.3g} to {pk[fin][-1]:.3g}" if fin.any() else ""),
                               "reproduced": grows, "reason": _reason(sp)}
-            density_panel(ax2, dp)
-            ax2.set_title(label, fontsize=9)
+            legend(ax2, density_panel(ax2, dp), loc="lower right")
+            ax2.set_title(label)
             self.progress.advance()
-        self._save(fig, "fig3b", "Fig. 3(b): E_N over (Δ/ω_m, ω_m), Δθ = 0.2π")
-        self._save(fig2, "fig3e", "Fig. 3(e): E_N over (Δ/ω_m, P), Δθ = 0.25π, ω_m/2π = 90 MHz")
+        self._save(fig, "fig3b", r"Fig. 3(b): $E_N$ over ($\Delta/\omega_m$, $\omega_m$) at $\Delta\theta = 0.2\pi$", Parameters(dtheta_pi=0.2),
+                   ("detuning", "omega_m"))
+        self._save(fig2, "fig3e", r"Fig. 3(e): $E_N$ over ($\Delta/\omega_m$, $P$) at $\Delta\theta = 0.25\pi$, $\omega_m/2\pi$ = 90 MHz",
+                   Parameters(dtheta_pi=0.25, omega_m=90e6), ("detuning", "power"))
         self.claims += [ca, cb, cc, cd]
 
     # ------------------------------------------------------------------ Fig. 4
     def fig4(self):
-        from .plotting import density_panel, line_panel, new_panels
+        from .plotting import density_panel, legend, line_panel, new_panels
 
         c1 = Claim("4-temperature", "Fig. 4", "Δ/ω_m = 1.4, Δθ = π/5 and π/4: E_N > 0 at low T and falls with T")
         c2 = Claim("4-inset", "Fig. 4 inset", "Δθ = π/4: E_N > 0 in a region of (T, Δ/ω_m)")
@@ -201,30 +206,62 @@ class Validation:
                 comp.append(f"Δθ={dth}π: E_N > 0 at {int(fin.sum())} of {en.size} temperatures"
                             + (f", {en[fin][0]:.3g} → {en[fin][-1]:.3g}" if fin.any() else ""))
                 reason = _reason(_summary(ds))
-                line_panel(ax, ds, label=f"Δθ = {dth}π")
-            ax.set_title(label, fontsize=9)
+                shading = line_panel(ax, ds, label=rf"$\Delta\theta = {dth}\pi$")
+            legend(ax, shading, loc="best")
+            ax.set_title(label)
             c1.rows[label] = {"computed": "; ".join(comp), "reproduced": ok, "reason": reason}
             di = self.sweep("fig4_inset", [Axis("detuning", 0.5, 2.5, self.n), Axis("temperature", 0.0, 1.0, self.n)],
                             Parameters(dtheta_pi=0.25), opts)
             s = _summary(di)
             c2.rows[label] = {"computed": f"max E_N {_fmt(s['max_E_N'])}", "reproduced": bool(s["max_E_N"]),
                               "reason": _reason(s)}
-            density_panel(ax2, di)
-            ax2.set_title(label, fontsize=9)
+            legend(ax2, density_panel(ax2, di), loc="lower right")
+            ax2.set_title(label)
             self.progress.advance()
-        self._save(fig, "fig4", "Fig. 4: E_N vs T at Δ/ω_m = 1.4")
-        self._save(fig2, "fig4_inset", "Fig. 4 inset: E_N over (Δ/ω_m, T), Δθ = π/4")
+        self._save(fig, "fig4", r"Fig. 4: $E_N$ vs $T$ at $\Delta/\omega_m = 1.4$, $\Delta\theta = \pi/5$ and $\pi/4$", Parameters(),
+                   ("temperature", "dtheta_pi"))
+        self._save(fig2, "fig4_inset", r"Fig. 4 inset: $E_N$ over ($\Delta/\omega_m$, $T$) at $\Delta\theta = \pi/4$", Parameters(dtheta_pi=0.25),
+                   ("detuning", "temperature"))
         self.claims += [c1, c2]
 
-    def _save(self, fig, name, title):
-        fig.suptitle(title, fontsize=10)
-        fig.text(0.01, 0.005, "grey: unstable (no steady state, E_N undefined); red: stable but V not bona fide "
-                 "(E_N withheld); coupling paper, bath paper", fontsize=7)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        path = self.out / f"{name}.png"
-        fig.savefig(path)
+    # ------------------------------------------------------------------ where the paper's model is stable at all
+    def stability_map(self):
+        """Growth rate over the fibre's (φ, η) at the Fig. 2(a) point: where the paper's model has a steady state."""
+        from .plotting import growth_panel, legend, new_panels
+
+        base = Parameters(detuning=1.4, dtheta_pi=0.25)
+        fig, axes = new_panels(len(READINGS))
+        for (label, opts), ax in zip(READINGS, axes):
+            ds = self.sweep("stability_phi_eta", [Axis("phi_pi", 0.0, 1.0, self.n), Axis("eta", 0.0, 1.0, self.n)],
+                            base, opts)
+            handles = growth_panel(ax, ds)
+            phi = np.linspace(0, 1, 400)
+            cos = np.abs(np.cos(np.pi * phi))
+            with np.errstate(divide="ignore"):
+                if opts.model == "paper":  # the paper's optical instability; the two-channel model has none
+                    ax.plot(phi, np.where(cos > 0.5, 1 / (4 * cos**2), np.nan), color="C2", ls="--", lw=1.5,
+                            label=r"optics alone: $2\sqrt{\eta}|\cos\varphi| = 1$")
+            ax.plot([0.8], [1.0], marker="*", ms=11, color="k", ls="none", clip_on=False, label="paper's point")
+            ax.set_ylim(0, 1)
+            legend(ax, handles, loc="lower center", fontsize=7)
+            ax.set_title(f"{label}\nstable at {100 * float(ds['stable'].mean()):.0f} % of the plane")
+        self._save(fig, "stability_phi_eta", "Where does the model have a steady state? Growth rate over the fibre's phase and transmission "
+                   r"at $\Delta/\omega_m = 1.4$, $\Delta\theta = 0.25\pi$", base, ("phi_pi", "eta"))
+
+    def _save(self, fig, name, title, base: Parameters, swept=()):
         import matplotlib.pyplot as plt
 
+        from .plotting import STYLE, add_footer, changed_parameters
+
+        changed = changed_parameters({k: getattr(base, k) for k in base.names()}, exclude=swept)
+        add_footer(fig, "panels: the paper's model in two units readings, and the two-channel cascade "
+                   "(κ_R = κ_L = κ/2) · coupling paper · bath paper · pair b1,b2\n"
+                   + (f"differs from the paper's defaults: {changed}" if changed
+                      else "all other parameters: the paper's defaults (Fig. 1(d))"))
+        fig.suptitle(title)
+        path = self.out / f"{name}.png"
+        with plt.style.context(STYLE):
+            fig.savefig(path)
         plt.close(fig)
         self.figures[name] = path.name
 
@@ -346,6 +383,7 @@ def run_validation(out: str | Path = "results", quick: bool = True, progress=Non
         v.fig2()
         v.fig3()
         v.fig4()
+        v.stability_map()
         v.solvers()
     finally:
         v.progress.close()

@@ -1,10 +1,24 @@
-"""Atomic writes of result files (a crash never leaves a half-written file under the final name)."""
+"""Atomic writes of result files (a crash never leaves a half-written file under the final name), and the
+CF metadata (CF-1.10) every saved NetCDF file carries.
+
+Every variable and coordinate gets a ``long_name`` and ``units`` that UDUNITS parses ("Hz", "W", "s-1",
+"pi rad", "1"); 0/1 and −1/0/1 variables become flag variables (``flag_values``, ``flag_meanings``, no
+units); the file gets ``Conventions = "CF-1.10"``, ``source`` (package and version), ``references`` and a
+``history`` line with the date, the command and the version.  Only attributes change: data and names stay.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import datetime
 import os
+import shlex
+import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 
 def atomic_write(path: str | Path, write) -> Path:
@@ -22,8 +36,120 @@ def atomic_write(path: str | Path, write) -> Path:
     return path
 
 
-def save_dataset(ds, path: str | Path) -> Path:
-    """Write an xarray Dataset as NetCDF (scipy engine, no extra dependency), atomically."""
+#: long_name, units of the variables the package writes (flags are in :data:`CF_FLAGS`).
+CF_VARIABLES = {
+    "E_N": ("logarithmic negativity of the mode pair (NaN where unstable or not bona fide)", "1"),
+    "E_N_formal": ("logarithmic negativity computed from V even where V is not bona fide", "1"),
+    "E_N_ci_low": ("lower end of the 95 % interval of the logarithmic negativity", "1"),
+    "E_N_ci_high": ("upper end of the 95 % interval of the logarithmic negativity", "1"),
+    "max_re_eigenvalue": ("largest real part of the eigenvalues of the drift matrix (growth rate if positive)", "s-1"),
+    "photon_number_1": ("mean intracavity photon number of cavity 1", "1"),
+    "photon_number_2": ("mean intracavity photon number of cavity 2", "1"),
+    "covariance": ("covariance matrix of the quadratures (vacuum variance 1/2)", "1"),
+    "occupation": ("mean occupation of each mode", "1"),
+    "time": ("time", "s"),
+}
+
+#: flag variables: long_name, flag_values, flag_meanings (CF section 3.5).
+CF_FLAGS = {
+    "stable": ("stability: both the eigenvalue and the Routh-Hurwitz criteria", (0, 1), "unstable stable"),
+    "stable_eigenvalues": ("stability by the eigenvalues of the drift matrix", (0, 1), "unstable stable"),
+    "stable_routh_hurwitz": ("stability by the Routh-Hurwitz criterion", (0, 1), "unstable stable"),
+    "noise_physical": ("physicality of the noise, D + (i/2)(A Omega + Omega A^T) >= 0", (0, 1),
+                       "unphysical physical"),
+    "bona_fide": ("physicality of the covariance matrix, V + i Omega/2 >= 0", (-1, 0, 1),
+                  "no_steady_state not_bona_fide bona_fide"),
+}
+
+# parameter units as the package states them -> UDUNITS strings
+_UDUNITS = {"π rad": "pi rad", "ω_m": "1", "bool": "1", "flag": "1", "1/s": "s-1", "rad/s": "rad s-1", "": "1"}
+_REFERENCE = ("J.-X. Liu, J.-Y. Yang, T.-X. Lu, Y.-F. Jiao and H. Jing, Phys. Rev. A 109, 023519 (2024), "
+              "doi:10.1103/PhysRevA.109.023519")
+
+
+def udunits(unit: str) -> str:
+    """The UDUNITS spelling of a unit as the package states it ("π rad" → "pi rad", "1/s" → "s-1")."""
+    return _UDUNITS.get(unit, unit)
+
+
+_COMMAND: contextvars.ContextVar[str | None] = contextvars.ContextVar("cascom_command", default=None)
+
+
+@contextlib.contextmanager
+def recorded_command(command: str):
+    """Within this block, files written record ``command`` in their ``history`` (the CLI sets it)."""
+    token = _COMMAND.set(command)
+    try:
+        yield
+    finally:
+        _COMMAND.reset(token)
+
+
+def history_line(command: str | None = None) -> str:
+    """'2026-11-25T21:40:00Z: cascom sweep ... (cascom_sim 0.2.0)': date, command and version.
+
+    The command is, in order: ``command``, the one set by :func:`recorded_command`, this process's argv."""
+    from .._version import __version__
+
+    command = command or _COMMAND.get()
+    if command is None:
+        argv = list(sys.argv)
+        argv[0] = "cascom" if argv and Path(argv[0]).name in ("cascom", "__main__.py") else Path(argv[0] or "python").name
+        command = shlex.join(argv)
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{now}: {command} (cascom_sim {__version__})"
+
+
+def cf_dataset(ds, command: str | None = None):
+    """A copy of ``ds`` with CF-1.10 attributes (see the module docstring); the data are unchanged."""
+    from .._version import __version__
+    from ..parameters import SPECS
+
+    ds = ds.copy()
+    for name in list(ds.variables):
+        var = ds[name]
+        attrs = dict(var.attrs)
+        description = attrs.pop("description", None)
+        if name in CF_FLAGS:
+            long_name, values, meanings = CF_FLAGS[name]
+            attrs.pop("units", None)
+            attrs.update(long_name=long_name, flag_values=np.array(values, dtype=var.dtype),
+                         flag_meanings=meanings)
+        elif name in CF_VARIABLES:
+            attrs["long_name"], attrs["units"] = CF_VARIABLES[name]
+        elif name in SPECS:
+            spec = SPECS[name]
+            unit = udunits(spec.unit)
+            attrs["long_name"] = spec.description + (" (in units of the mechanical frequency)" if spec.unit == "ω_m"
+                                                     else "")
+            attrs["units"] = unit
+        else:
+            attrs.setdefault("long_name", description or name.replace("_", " "))
+            if var.dtype.kind in "fiu" and "units" in attrs:
+                attrs["units"] = udunits(str(attrs["units"]))
+        if description and description != attrs.get("long_name"):
+            attrs["comment"] = description
+        var.attrs = attrs
+    g = dict(ds.attrs)
+    for key in list(g):  # parameter units as UDUNITS strings too
+        if key.startswith("param_") and key.endswith("_units"):
+            g[key] = udunits(str(g[key]))
+    if "conventions" in g:  # the package's own conventions; "Conventions" is CF's attribute
+        g["quadrature_conventions"] = g.pop("conventions")
+    g["Conventions"] = "CF-1.10"
+    g.setdefault("title", "cascom_sim result")
+    g["source"] = f"cascom_sim {__version__}"
+    g.setdefault("references", _REFERENCE)
+    previous = g.get("history", "")
+    g["history"] = (previous + "\n" if previous else "") + history_line(command)
+    ds.attrs = g
+    return ds
+
+
+def save_dataset(ds, path: str | Path, command: str | None = None) -> Path:
+    """Write an xarray Dataset as NetCDF (scipy engine, no extra dependency), atomically, with CF-1.10
+    attributes (:func:`cf_dataset`); ``command`` goes into ``history`` (default: this process's command line)."""
+    ds = cf_dataset(ds, command)
     return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="scipy"))
 
 
