@@ -94,7 +94,7 @@ def test_sweep_writes_netcdf_and_plot(capsys, tmp_path):
     assert ds["E_N"].shape == (7, 5)
     np.testing.assert_allclose(ds["detuning"].values, np.linspace(0.5, 2.5, 7))
     assert ds.attrs["units_reading"] == "literal" and ds.attrs["param_eta"] == 1.0
-    assert ds["phi_pi"].attrs["units"] == "π rad"
+    assert ds["phi_pi"].attrs["units"] == "pi rad"  # UDUNITS spelling of π rad
     assert png.stat().st_size > 10_000
 
 

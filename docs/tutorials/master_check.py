@@ -26,7 +26,7 @@ print("modes:", case.model.modes, " Lyapunov E_N(a1, b1) =", round(float(log_neg
 # Steady state: the relative difference ‖V_ME − V_Lyap‖/‖V_Lyap‖ falls as the Fock cutoffs grow.
 
 # %%
-for cutoffs in case.cutoffs:
+for cutoffs in case.cutoffs[:3]:  # the case's last, largest cutoffs reach 1.6e-6 (docs: Master-equation cross-check)
     r = master_steady_state(case.model, cutoffs, case.lyapunov)
     print(f"cutoffs {cutoffs}: relative difference {r.relative_difference:.1e}, "
           f"E_N = {r.log_negativity(case.pair):.5f}, population of the top Fock level {r.top_level_population:.1e}")
@@ -38,7 +38,7 @@ for cutoffs in case.cutoffs:
 times = np.linspace(0, 3e-6, 31)
 V0 = np.diag(np.repeat(np.array(case.initial_occupations) + 0.5, 2))
 ode = propagate_covariance(case.drift, case.diffusion, V0, times)
-cut = case.cutoffs[-2]
+cut = case.cutoffs[1]
 me = master_evolution(case.model, cut, case.initial_occupations, times)
 rel = np.linalg.norm(me - ode, axis=(1, 2)) / np.linalg.norm(ode, axis=(1, 2))
 print(f"largest relative difference over time at cutoffs {cut}: {rel.max():.1e}")

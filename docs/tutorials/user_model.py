@@ -47,6 +47,6 @@ print(f"E_N(b1, b2) = {float(cs.log_negativity(V, (1, 2))):.4f}   (ideal limit 2
 # %%
 from cascom_sim.solvers.master import master_steady_state
 
-me = master_steady_state(model, (3, 6, 6), V)
+me = master_steady_state(model, (2, 5, 5), V)
 print(f"master equation, cutoffs {me.cutoffs}: E_N = {me.log_negativity(('b1', 'b2')):.4f}, "
       f"relative difference {me.relative_difference:.1e}")
