@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from strategies import physical_state, seeds
 
 from cascom_sim import (
     UnphysicalModelError,
@@ -13,8 +14,6 @@ from cascom_sim import (
     symplectic_eigenvalues,
 )
 from cascom_sim.gaussian import covariance as gaussian
-
-from strategies import physical_state, seeds
 
 
 def tmsv(r: float) -> np.ndarray:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-import stat
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
