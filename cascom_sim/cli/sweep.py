@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..progress import NoProgress, TqdmProgress
-from ..runs.sweep import Axis, run_sweep
+from ..runs.sweep import ENGINES, Axis, run_sweep
 from .common import add_execution_arguments, execution_from_args, resolve
 
 
@@ -20,7 +20,10 @@ def cmd_sweep(args) -> int:
             raise ParameterError(a.name, "both swept and --set", "either swept or fixed, not both")
     progress = NoProgress() if args.json else TqdmProgress()
     execution, cleanup = execution_from_args(args, args.out)
-    res = run_sweep(axes, base=params, options=options, pair=pair, progress=progress, execution=execution)
+    if args.threads is not None and args.threads < 1:
+        raise ParameterError("threads", args.threads, "an integer ≥ 1")
+    res = run_sweep(axes, base=params, options=options, pair=pair, progress=progress, execution=execution,
+                    engine=args.engine, threads=args.threads)
     path = res.save(args.out)
     if cleanup:
         import shutil
@@ -39,6 +42,7 @@ def cmd_sweep(args) -> int:
         "bath": options.bath, "pair": list(pair),
         "points": res.stats["points"], "wall_time_s": res.stats["wall_time_s"],
         "executor": "dask" if execution.dask else ("processes" if execution.workers > 1 else "in-process"),
+        "engine": res.stats["engine"], "threads": res.stats["threads"],
         "stable_fraction": float(ds["stable"].mean()),
         "stability_criteria_agree_fraction": float((ds["stable_eigenvalues"] == ds["stable_routh_hurwitz"]).mean()),
         "noise_physical_fraction": float(ds["noise_physical"].mean()),
@@ -64,5 +68,9 @@ def register(sub, common) -> None:
     p.add_argument("--y", metavar="NAME=START:STOP:NUM")
     p.add_argument("--out", required=True, metavar="FILE.nc", help="NetCDF output (written atomically)")
     p.add_argument("--plot", metavar="FILE.png")
+    p.add_argument("--engine", choices=ENGINES, default="compiled",
+                   help="per-point evaluation: compiled kernel (default) or the NumPy reference")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads for the compiled engine (default: all cores of this process)")
     add_execution_arguments(p)
     p.set_defaults(func=cmd_sweep)

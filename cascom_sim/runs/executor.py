@@ -68,6 +68,16 @@ class Execution:
             raise ParameterError("workers", self.workers, "an integer ≥ 1")
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run_key(*parts) -> str:
     """A short digest identifying a run (its inputs), for checkpoint directories.
 

@@ -1,0 +1,648 @@
+"""Compiled per-point steady-state kernel (numba), the default engine of sweeps.
+
+One pass per parameter point fuses what the NumPy reference in :mod:`cascom_sim.runs.sweep` does
+with stacked array calls (kept, selectable with ``engine='numpy'``, and tested against this):
+
+1. stability by the eigenvalues of A, read off its real Schur form A = Z S Zᵀ (Householder
+   Hessenberg reduction and Francis double-shift QR, EISPACK ``orthes``/``hqr2``), and,
+   independently, by Routh–Hurwitz on the characteristic polynomial (Faddeev–LeVerrier on A/max|A|,
+   the arithmetic of :mod:`cascom_sim.gaussian.stability`);
+2. noise physicality, D + (i/2)(AΩ + ΩAᵀ) ≥ 0;
+3. the Lyapunov equation A V + V Aᵀ = −D by Bartels–Stewart on the *same* Schur form:
+   S X + X Sᵀ = −Zᵀ D Z block by block (1×1 and 2×2 diagonal blocks), V = Z X Zᵀ;
+4. the bona fide check V + iΩ/2 ≥ 0;
+5. E_N of every requested pair from its 4 × 4 reduced covariance by the closed form of Eqs. (31)–(32)
+   in the non-cancelling arithmetic of :func:`cascom_sim.gaussian.covariance.smallest_pt_symplectic_eigenvalue`,
+   for models of any size.
+
+A positivity test "λ_min(H) ≥ −tol" (the reference, with the tolerances of
+:mod:`cascom_sim.gaussian.covariance`) is the same statement as "H + tol·I is positive definite",
+which a complex Cholesky factorisation decides without any eigenvalue; the two can differ only for
+λ_min within rounding of −tol.  The kernel releases the GIL and each point is computed on its own,
+so points are split over threads and the results do not depend on the number of threads.  The
+compiled code is cached on disk (``cache=True``): only the first use after installing or changing
+this file compiles.
+
+References
+----------
+Liu et al., Phys. Rev. A 109, 023519 (2024), Eqs. (23), (29)–(32); R. H. Bartels and G. W. Stewart,
+Commun. ACM 15, 820 (1972); B. T. Smith et al., Matrix Eigensystem Routines — EISPACK Guide
+(Springer, 1976) for ``orthes`` and ``hqr2``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+
+from ..gaussian.covariance import BONA_FIDE_RTOL
+from ..gaussian.stability import STABILITY_RTOL
+from .executor import available_cores
+
+_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
+
+
+@numba.njit(**_JIT)
+def _cholesky_ok(H, n):
+    """True when the Hermitian H (lower triangle used; overwritten) is positive definite."""
+    for j in range(n):
+        d = H[j, j].real
+        for k in range(j):
+            d -= (H[j, k] * np.conj(H[j, k])).real
+        if not d > 0.0:  # also catches NaN
+            return False
+        r = np.sqrt(d)
+        H[j, j] = r
+        for i in range(j + 1, n):
+            s = H[i, j]
+            for k in range(j):
+                s -= H[i, k] * np.conj(H[j, k])
+            H[i, j] = s / r
+    return True
+
+
+@numba.njit(**_JIT)
+def _matmul(X, Y, out, n):
+    """out ← X Y for n × n operands (any strides, e.g. transposed views)."""
+    for i in range(n):
+        for j in range(n):
+            acc = 0.0
+            for l in range(n):
+                acc += X[i, l] * Y[l, j]
+            out[i, j] = acc
+
+
+@numba.njit(**_JIT)
+def _routh_hurwitz(A, n, scale, As, M, T, c, row0, row1, new):
+    """Faddeev–LeVerrier on A/scale, then the Routh table (the arithmetic of gaussian.stability)."""
+    s = scale if scale > 0.0 else 1.0
+    for i in range(n):
+        for j in range(n):
+            M[i, j] = 0.0
+            As[i, j] = A[i, j] / s
+    c[0] = 1.0
+    for k in range(1, n + 1):
+        # M ← (A/s) M + c_{k-1} I;  c_k = −tr((A/s) M)/k
+        _matmul(As, M, T, n)
+        for i in range(n):
+            for j in range(n):
+                M[i, j] = T[i, j]
+            M[i, i] += c[k - 1]
+        tr = 0.0
+        for i in range(n):
+            for l in range(n):
+                tr += As[i, l] * M[l, i]
+        c[k] = -tr / k
+    width = n // 2 + 1
+    for j in range(width):
+        row0[j] = c[2 * j] if 2 * j <= n else 0.0
+        row1[j] = c[2 * j + 1] if 2 * j + 1 <= n else 0.0
+    if not (row0[0] > 0.0 and row1[0] > 0.0):
+        return False
+    for _ in range(n - 1):
+        pivot = row1[0]
+        if pivot == 0.0:
+            return False
+        for j in range(width - 1):
+            new[j] = (pivot * row0[j + 1] - row0[0] * row1[j + 1]) / pivot
+        new[width - 1] = 0.0
+        for j in range(width):
+            row0[j] = row1[j]
+            row1[j] = new[j]
+        if not row1[0] > 0.0:
+            return False
+    return True
+
+
+@numba.njit(**_JIT)
+def _hessenberg(H, Z, ort, n):
+    """Householder reduction H ← Zᵀ H Z to upper Hessenberg form, Z accumulated (EISPACK orthes/ortran)."""
+    for m in range(1, n - 1):
+        scale = 0.0
+        for i in range(m, n):
+            scale += abs(H[i, m - 1])
+        if scale == 0.0:
+            continue
+        h = 0.0
+        for i in range(n - 1, m - 1, -1):
+            ort[i] = H[i, m - 1] / scale
+            h += ort[i] * ort[i]
+        g = np.sqrt(h)
+        if ort[m] > 0.0:
+            g = -g
+        h -= ort[m] * g
+        ort[m] -= g
+        for j in range(m, n):
+            f = 0.0
+            for i in range(n - 1, m - 1, -1):
+                f += ort[i] * H[i, j]
+            f /= h
+            for i in range(m, n):
+                H[i, j] -= f * ort[i]
+        for i in range(n):
+            f = 0.0
+            for j in range(n - 1, m - 1, -1):
+                f += ort[j] * H[i, j]
+            f /= h
+            for j in range(m, n):
+                H[i, j] -= f * ort[j]
+        ort[m] *= scale
+        H[m, m - 1] = scale * g
+    for i in range(n):
+        for j in range(n):
+            Z[i, j] = 1.0 if i == j else 0.0
+    for m in range(n - 2, 0, -1):
+        if H[m, m - 1] != 0.0:
+            for i in range(m + 1, n):
+                ort[i] = H[i, m - 1]
+            for j in range(m, n):
+                g = 0.0
+                for i in range(m, n):
+                    g += ort[i] * Z[i, j]
+                g = (g / ort[m]) / H[m, m - 1]
+                for i in range(m, n):
+                    Z[i, j] += g * ort[i]
+    for i in range(2, n):
+        for j in range(i - 1):
+            H[i, j] = 0.0
+
+
+@numba.njit(**_JIT)
+def _schur(H, Z, wr, wi, blk, n):
+    """Real Schur form of the Hessenberg H by Francis double-shift QR (EISPACK hqr2 without the
+    eigenvector back-substitution), Z accumulated: on return H = T (quasi-upper-triangular, exact zeros
+    below its 1×1 and 2×2 diagonal blocks), blk[i] = size of the block starting at i (0 inside a block).
+    Returns False if the iteration did not converge."""
+    eps = 2.220446049250313e-16
+    norm = 0.0
+    for i in range(n):
+        blk[i] = 0
+        for j in range(max(i - 1, 0), n):
+            norm += abs(H[i, j])
+    nn = n
+    n = nn - 1
+    exshift = 0.0
+    it = 0
+    total = 0
+    p = q = r = s = z = w = x = y = 0.0
+    while n >= 0:
+        l = n
+        while l > 0:
+            s = abs(H[l - 1, l - 1]) + abs(H[l, l])
+            if s == 0.0:
+                s = norm
+            if abs(H[l, l - 1]) < eps * s:
+                break
+            l -= 1
+        if l == n:  # one root
+            H[n, n] += exshift
+            wr[n] = H[n, n]
+            wi[n] = 0.0
+            blk[n] = 1
+            if n > 0:
+                H[n, n - 1] = 0.0
+            n -= 1
+            it = 0
+        elif l == n - 1:  # two roots
+            w = H[n, n - 1] * H[n - 1, n]
+            p = (H[n - 1, n - 1] - H[n, n]) / 2.0
+            q = p * p + w
+            z = np.sqrt(abs(q))
+            H[n, n] += exshift
+            H[n - 1, n - 1] += exshift
+            x = H[n, n]
+            if q >= 0.0:  # real pair: rotate to triangular
+                z = p + z if p >= 0.0 else p - z
+                wr[n - 1] = x + z
+                wr[n] = wr[n - 1]
+                if z != 0.0:
+                    wr[n] = x - w / z
+                wi[n - 1] = 0.0
+                wi[n] = 0.0
+                x = H[n, n - 1]
+                s = abs(x) + abs(z)
+                p = x / s
+                q = z / s
+                r = np.sqrt(p * p + q * q)
+                p /= r
+                q /= r
+                for j in range(n - 1, nn):
+                    z = H[n - 1, j]
+                    H[n - 1, j] = q * z + p * H[n, j]
+                    H[n, j] = q * H[n, j] - p * z
+                for i in range(n + 1):
+                    z = H[i, n - 1]
+                    H[i, n - 1] = q * z + p * H[i, n]
+                    H[i, n] = q * H[i, n] - p * z
+                for i in range(nn):
+                    z = Z[i, n - 1]
+                    Z[i, n - 1] = q * z + p * Z[i, n]
+                    Z[i, n] = q * Z[i, n] - p * z
+                H[n, n - 1] = 0.0
+                blk[n] = 1
+                blk[n - 1] = 1
+            else:  # complex pair: a 2×2 block
+                wr[n - 1] = x + p
+                wr[n] = x + p
+                wi[n - 1] = z
+                wi[n] = -z
+                blk[n - 1] = 2
+            if n > 1:
+                H[n - 1, n - 2] = 0.0
+            n -= 2
+            it = 0
+        else:
+            x = H[n, n]
+            y = 0.0
+            w = 0.0
+            if l < n:
+                y = H[n - 1, n - 1]
+                w = H[n, n - 1] * H[n - 1, n]
+            if it == 10:  # Wilkinson's exceptional shift
+                exshift += x
+                for i in range(n + 1):
+                    H[i, i] -= x
+                s = abs(H[n, n - 1]) + abs(H[n - 1, n - 2])
+                x = 0.75 * s
+                y = x
+                w = -0.4375 * s * s
+            if it == 30:  # MATLAB's exceptional shift
+                s = (y - x) / 2.0
+                s = s * s + w
+                if s > 0:
+                    s = np.sqrt(s)
+                    if y < x:
+                        s = -s
+                    s = x - w / ((y - x) / 2.0 + s)
+                    for i in range(n + 1):
+                        H[i, i] -= s
+                    exshift += s
+                    x = 0.964
+                    y = x
+                    w = x
+            it += 1
+            total += 1
+            if total > 40 * nn:
+                return False
+            m = n - 2
+            while m >= l:
+                z = H[m, m]
+                r = x - z
+                s = y - z
+                p = (r * s - w) / H[m + 1, m] + H[m, m + 1]
+                q = H[m + 1, m + 1] - z - r - s
+                r = H[m + 2, m + 1]
+                s = abs(p) + abs(q) + abs(r)
+                p /= s
+                q /= s
+                r /= s
+                if m == l:
+                    break
+                if abs(H[m, m - 1]) * (abs(q) + abs(r)) < eps * (
+                        abs(p) * (abs(H[m - 1, m - 1]) + abs(z) + abs(H[m + 1, m + 1]))):
+                    break
+                m -= 1
+            for i in range(m + 2, n + 1):
+                H[i, i - 2] = 0.0
+                if i > m + 2:
+                    H[i, i - 3] = 0.0
+            for k in range(m, n):
+                notlast = k != n - 1
+                if k != m:
+                    p = H[k, k - 1]
+                    q = H[k + 1, k - 1]
+                    r = H[k + 2, k - 1] if notlast else 0.0
+                    x = abs(p) + abs(q) + abs(r)
+                    if x == 0.0:
+                        continue
+                    p /= x
+                    q /= x
+                    r /= x
+                s = np.sqrt(p * p + q * q + r * r)
+                if p < 0:
+                    s = -s
+                if s != 0.0:
+                    if k != m:
+                        H[k, k - 1] = -s * x
+                    elif l != m:
+                        H[k, k - 1] = -H[k, k - 1]
+                    p += s
+                    x = p / s
+                    y = q / s
+                    z = r / s
+                    q /= p
+                    r /= p
+                    for j in range(k, nn):
+                        p = H[k, j] + q * H[k + 1, j]
+                        if notlast:
+                            p += r * H[k + 2, j]
+                            H[k + 2, j] -= p * z
+                        H[k, j] -= p * x
+                        H[k + 1, j] -= p * y
+                    for i in range(min(n, k + 3) + 1):
+                        p = x * H[i, k] + y * H[i, k + 1]
+                        if notlast:
+                            p += z * H[i, k + 2]
+                            H[i, k + 2] -= p * r
+                        H[i, k] -= p
+                        H[i, k + 1] -= p * q
+                    for i in range(nn):
+                        p = x * Z[i, k] + y * Z[i, k + 1]
+                        if notlast:
+                            p += z * Z[i, k + 2]
+                            Z[i, k + 2] -= p * r
+                        Z[i, k] -= p
+                        Z[i, k + 1] -= p * q
+    for i in range(2, nn):
+        for j in range(i - 1):
+            H[i, j] = 0.0
+    return True
+
+
+@numba.njit(**_JIT)
+def _eliminate(M, b, m):
+    """Gaussian elimination with partial pivoting of the m×m M (to upper triangular, in place),
+    applied to b as well; returns det M (0 at the first zero pivot)."""
+    det = 1.0
+    for k in range(m):
+        piv = k
+        big = abs(M[k, k])
+        for i in range(k + 1, m):
+            if abs(M[i, k]) > big:
+                big = abs(M[i, k])
+                piv = i
+        if big == 0.0:
+            return 0.0
+        if piv != k:
+            det = -det
+            for j in range(m):
+                t = M[k, j]
+                M[k, j] = M[piv, j]
+                M[piv, j] = t
+            t = b[k]
+            b[k] = b[piv]
+            b[piv] = t
+        det *= M[k, k]
+        for i in range(k + 1, m):
+            f = M[i, k] / M[k, k]
+            for j in range(k + 1, m):
+                M[i, j] -= f * M[k, j]
+            b[i] -= f * b[k]
+    return det
+
+
+@numba.njit(**_JIT)
+def _solve_small(Mx, b, m):
+    """Solve the m×m system Mx x = b in place (b ← x)."""
+    _eliminate(Mx, b, m)
+    for k in range(m - 1, -1, -1):
+        acc = b[k]
+        for j in range(k + 1, m):
+            acc -= Mx[k, j] * b[j]
+        b[k] = acc / Mx[k, k]
+
+
+@numba.njit(**_JIT)
+def _lyapunov_schur(T, blk, X, n, Mx, b):
+    """Solve T X + X Tᵀ = C for quasi-upper-triangular T (Bartels–Stewart); X holds C on entry.
+
+    Block (i, j) satisfies T_ii X_ij + X_ij T_jjᵀ = C_ij − Σ_{l>i} T_il X_lj − Σ_{l>j} X_il T_jlᵀ, solved
+    from the bottom-right; X is symmetric, so only blocks with i ≥ j are solved and mirrored.
+    """
+    j = n - 1
+    while j >= 0:
+        j0 = j - 1 if (j > 0 and blk[j - 1] == 2) else j
+        rj = j - j0 + 1
+        i = n - 1
+        while i >= j0:
+            i0 = i - 1 if (i > 0 and blk[i - 1] == 2) else i
+            ri = i - i0 + 1
+            # right-hand side with the already solved blocks
+            for a in range(ri):
+                for c in range(rj):
+                    acc = X[i0 + a, j0 + c]
+                    for q in range(i + 1, n):
+                        acc -= T[i0 + a, q] * X[q, j0 + c]
+                    for q in range(j + 1, n):
+                        acc -= X[i0 + a, q] * T[j0 + c, q]
+                    b[a * rj + c] = acc
+            m = ri * rj
+            for u in range(m):
+                for v in range(m):
+                    Mx[u, v] = 0.0
+            for a in range(ri):
+                for c in range(rj):
+                    u = a * rj + c
+                    for e in range(ri):
+                        Mx[u, e * rj + c] += T[i0 + a, i0 + e]
+                    for e in range(rj):
+                        Mx[u, a * rj + e] += T[j0 + c, j0 + e]
+            _solve_small(Mx, b, m)
+            for a in range(ri):
+                for c in range(rj):
+                    X[i0 + a, j0 + c] = b[a * rj + c]
+                    X[j0 + c, i0 + a] = b[a * rj + c]
+            i = i0 - 1
+        j = j0 - 1
+
+
+@numba.njit(**_JIT)
+def _log_negativity_pair(V, q, W, K, b):
+    """E_N of the modes with quadrature indices q[0:4] (Eqs. 31–32), the arithmetic of
+    :func:`cascom_sim.gaussian.covariance.smallest_pt_symplectic_eigenvalue`: with the partial
+    transpose Ṽ and K = (ΩṼ)², Σ̃ = −tr K/2, disc = tr N² for the traceless N = K − (tr K/4)·1, and
+    ν₋² = 2 det Ṽ / (Σ̃ + √disc) (no cancellation); NaN where det Ṽ ≤ 0 (V singular)."""
+    for i in range(4):
+        si = -1.0 if i == 3 else 1.0
+        for j in range(4):
+            sj = -1.0 if j == 3 else 1.0
+            W[i, j] = si * sj * V[q[i], q[j]]
+    # K = (ΩṼ)², Ω = ⊕ [[0, 1], [−1, 0]]: row 2k of ΩṼ is Ṽ[2k+1], row 2k+1 is −Ṽ[2k]
+    for i in range(4):
+        for j in range(4):
+            acc = 0.0
+            for l in range(4):
+                mil = W[i + 1, l] if i % 2 == 0 else -W[i - 1, l]
+                mlj = W[l + 1, j] if l % 2 == 0 else -W[l - 1, j]
+                acc += mil * mlj
+            K[i, j] = acc
+    tr = K[0, 0] + K[1, 1] + K[2, 2] + K[3, 3]
+    sigma = -0.5 * tr
+    disc = 0.0
+    for i in range(4):
+        for j in range(4):
+            nij = K[i, j] - (tr / 4.0 if i == j else 0.0)
+            nji = K[j, i] - (tr / 4.0 if i == j else 0.0)
+            disc += nij * nji
+    disc = max(disc, 0.0)
+    det_v = _eliminate(W, b, 4)
+    nu2 = 2.0 * det_v / (sigma + np.sqrt(disc))
+    if not nu2 > 0.0:
+        return np.nan
+    return max(0.0, -np.log(2.0 * np.sqrt(nu2)))
+
+
+@numba.njit(**_JIT)
+def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v):
+    """Points lo..hi-1 of the stacks A, D (N, n, n): fill the output arrays in place."""
+    n = A.shape[1]
+    # scratch, allocated once per block
+    S = np.empty((n, n))
+    Z = np.empty((n, n))
+    X = np.empty((n, n))
+    T = np.empty((n, n))
+    M = np.empty((n, n))
+    H = np.empty((n, n), dtype=np.complex128)
+    W = np.empty((4, 4))
+    K4 = np.empty((4, 4))
+    Mx = np.empty((4, 4))
+    b = np.empty(4)
+    ort = np.empty(n)
+    wr = np.empty(n)
+    wi = np.empty(n)
+    blk = np.empty(n, dtype=np.int64)
+    c = np.empty(n + 1)
+    width = n // 2 + 1
+    row0 = np.empty(width)
+    row1 = np.empty(width)
+    new = np.empty(width)
+    n_pairs = pairs.shape[0]
+    for p in range(lo, hi):
+        a = A[p]
+        d = D[p]
+        scale = 0.0
+        scale_d = 0.0
+        for i in range(n):
+            for j in range(n):
+                scale = max(scale, abs(a[i, j]))
+                scale_d = max(scale_d, abs(d[i, j]))
+        # --- Routh–Hurwitz from the characteristic polynomial (no eigenvalues)
+        by_rh[p] = _routh_hurwitz(a, n, scale, X, M, T, c, row0, row1, new)
+        # --- real Schur form A = Z S Zᵀ, shared by the eigenvalues and the Lyapunov solve
+        for i in range(n):
+            for j in range(n):
+                S[i, j] = a[i, j]
+        _hessenberg(S, Z, ort, n)
+        if _schur(S, Z, wr, wi, blk, n):
+            mr = -np.inf
+            for i in range(n):
+                mr = max(mr, wr[i])
+        else:
+            mr = np.nan
+        max_re[p] = mr
+        by_eig[p] = mr < -STABILITY_RTOL * scale
+        # --- noise physicality: D + (i/2)(AΩ + ΩAᵀ) + tol·I > 0 (lower triangle)
+        tol = BONA_FIDE_RTOL * max(max(scale, scale_d), 1e-300)
+        for i in range(n):
+            for j in range(i + 1):
+                # (AΩ)_ij with Ω = ⊕ [[0, 1], [−1, 0]]
+                aw_ij = a[i, j - 1] if j % 2 == 1 else -a[i, j + 1]
+                aw_ji = a[j, i - 1] if i % 2 == 1 else -a[j, i + 1]
+                H[i, j] = d[i, j] + 0.5j * (aw_ij - aw_ji)
+            H[i, i] += tol
+        noise[p] = _cholesky_ok(H, n)
+        if not (by_eig[p] and by_rh[p]):
+            bona[p] = -1
+            for k in range(n_pairs):
+                en[p, k] = np.nan
+            if keep_v:
+                V[p, :, :] = np.nan
+            continue
+        # --- Lyapunov: with X = Zᵀ V Z,  S X + X Sᵀ = −Zᵀ D Z;  V = Z X Zᵀ
+        _matmul(d, Z, T, n)
+        _matmul(Z.T, T, X, n)
+        for i in range(n):
+            for j in range(n):
+                X[i, j] = -X[i, j]
+        _lyapunov_schur(S, blk, X, n, Mx, b)
+        _matmul(X, Z.T, T, n)
+        vmax = 0.0
+        for i in range(n):
+            for j in range(i + 1):
+                acc = 0.0
+                acc2 = 0.0
+                for l in range(n):
+                    acc += Z[i, l] * T[l, j]
+                    acc2 += Z[j, l] * T[l, i]
+                v = 0.5 * (acc + acc2)
+                M[i, j] = v
+                M[j, i] = v
+                vmax = max(vmax, abs(v))
+        if keep_v:
+            V[p, :, :] = M
+        # --- bona fide: V + iΩ/2 + tol·I > 0
+        tol_v = BONA_FIDE_RTOL * max(1.0, vmax)
+        for i in range(n):
+            for j in range(i + 1):
+                H[i, j] = M[i, j]
+            H[i, i] += tol_v
+            if i % 2 == 1:
+                H[i, i - 1] += -0.5j  # (iΩ/2)[2k+1, 2k] = −i/2
+        bona[p] = 1 if _cholesky_ok(H, n) else 0
+        for k in range(n_pairs):
+            en[p, k] = _log_negativity_pair(M, pairs[k], W, K4, b)
+    return hi - lo
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def thread_pool() -> ThreadPoolExecutor:
+    """One process-wide pool for the kernels (threads release the GIL inside compiled code)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="cascom-kernel")
+    return _POOL
+
+
+def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int = 1,
+                  keep_covariance: bool = False) -> dict[str, np.ndarray]:
+    """Stability, physicality, Lyapunov covariance and E_N of a stack of models.
+
+    Parameters
+    ----------
+    A, D : ndarray, shape (N, n, n)
+        Drift and diffusion matrices (s⁻¹).
+    pairs : int array, shape (P, 4)
+        Quadrature indices (X, Y of the first mode, X, Y of the second) of each pair.
+    threads : int
+        Threads to split the points over (results do not depend on it).
+    keep_covariance : bool
+        Also return V, shape (N, n, n) (NaN where unstable).
+
+    Returns
+    -------
+    dict
+        ``max_re_eigenvalue`` (N,), ``stable_eigenvalues``, ``stable_routh_hurwitz``, ``noise_physical``
+        (bool, (N,)), ``bona_fide`` (int8: 1, 0, −1 where unstable), ``E_N_formal`` (N, P; NaN where
+        unstable) and, if asked, ``covariance``.
+    """
+    A = np.ascontiguousarray(A, dtype=float)
+    D = np.ascontiguousarray(np.broadcast_to(D, A.shape), dtype=float)
+    pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
+    N, n = A.shape[0], A.shape[-1]
+    out = {
+        "max_re_eigenvalue": np.empty(N),
+        "stable_eigenvalues": np.empty(N, dtype=np.bool_),
+        "stable_routh_hurwitz": np.empty(N, dtype=np.bool_),
+        "noise_physical": np.empty(N, dtype=np.bool_),
+        "bona_fide": np.empty(N, dtype=np.int8),
+        "E_N_formal": np.empty((N, pairs.shape[0])),
+    }
+    V = np.empty((N, n, n)) if keep_covariance else np.empty((1, n, n))
+    args = (out["max_re_eigenvalue"], out["stable_eigenvalues"], out["stable_routh_hurwitz"],
+            out["noise_physical"], out["bona_fide"], out["E_N_formal"], V, keep_covariance)
+    threads = max(1, min(int(threads), N))
+    if threads == 1:
+        _block(A, D, pairs, 0, N, *args)
+    else:
+        edges = np.linspace(0, N, threads + 1).astype(int)
+        futures = [thread_pool().submit(_block, A, D, pairs, int(lo), int(hi), *args)
+                   for lo, hi in zip(edges[:-1], edges[1:])]
+        for f in futures:
+            f.result()
+    if keep_covariance:
+        out["covariance"] = V
+    return out

@@ -1,0 +1,128 @@
+"""The compiled steady-state kernel against the NumPy reference pipeline (flags identical, V and E_N
+to 1e-10 relative) on random points of every model, and independent of the number of threads."""
+
+import numpy as np
+import pytest
+
+from cascom_sim import ModelOptions, Parameters
+from cascom_sim.gaussian import covariance as gaussian
+from cascom_sim.gaussian.lyapunov import solve_lyapunov
+from cascom_sim.gaussian.stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
+from cascom_sim.models import build_model, drift_and_diffusion
+from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED
+from cascom_sim.runs.kernels import steady_points
+from cascom_sim.runs.sweep import Axis, evaluate_points, run_sweep
+
+PAIRS = (("b1", "b2"), ("a1", "b1"), ("a2", "b2"))
+N = 400
+
+
+def _reference(A, D, pairs):
+    """The NumPy pipeline of runs/sweep.py, returning V as well."""
+    max_re = max_real_eigenvalue(A)
+    by_eig = stable_by_eigenvalues(A, max_re)
+    by_rh = stable_by_routh_hurwitz(A)
+    stable = by_eig & by_rh
+    V = np.full(A.shape, np.nan)
+    V[stable] = solve_lyapunov(A[stable], D[stable])
+    bona = np.full(A.shape[0], -1, dtype=np.int8)
+    bona[stable] = gaussian.is_bona_fide(V[stable])
+    en = np.full((A.shape[0], len(pairs)), np.nan)
+    for k, pair in enumerate(pairs):
+        en[stable, k] = gaussian.log_negativity(V[stable], pair)
+    return {"max_re_eigenvalue": max_re, "stable_eigenvalues": by_eig, "stable_routh_hurwitz": by_rh,
+            "noise_physical": gaussian.is_noise_physical(A, D), "bona_fide": bona, "E_N_formal": en,
+            "covariance": V}
+
+
+def _compare(A, D, pairs, min_stable=1):
+    idx = np.array([gaussian.pair_indices(p) for p in pairs])
+    got = steady_points(A, D, idx, keep_covariance=True)
+    ref = _reference(A, D, pairs)
+    for k in ("stable_eigenvalues", "stable_routh_hurwitz", "noise_physical", "bona_fide"):
+        np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+    scale = np.max(np.abs(A), axis=(-2, -1))
+    assert np.all(np.abs(got["max_re_eigenvalue"] - ref["max_re_eigenvalue"]) <= 1e-12 * scale)
+    stable = ref["stable_eigenvalues"] & ref["stable_routh_hurwitz"]
+    assert stable.sum() >= min_stable
+    Vg, Vr = got["covariance"][stable], ref["covariance"][stable]
+    vscale = np.max(np.abs(Vr), axis=(-2, -1), keepdims=True)
+    assert np.all(np.abs(Vg - Vr) <= 1e-10 * vscale)
+    np.testing.assert_allclose(got["E_N_formal"][stable], ref["E_N_formal"][stable], rtol=1e-10, atol=1e-12)
+    assert np.all(np.isnan(got["E_N_formal"][~stable])) and np.all(got["bona_fide"][~stable] == -1)
+    return got, stable
+
+
+def _random_points(base, rng, **ranges):
+    return base.replace(**{k: rng.uniform(lo, hi, N) for k, (lo, hi) in ranges.items()})
+
+
+@pytest.mark.parametrize("units", ["consistent", "literal"])
+@pytest.mark.parametrize("coupling", ["paper", "standard"])
+@pytest.mark.parametrize("bath", ["paper", "brownian"])
+def test_paper_model_matches_reference(units, coupling, bath):
+    rng = np.random.default_rng(hash((units, coupling, bath)) % 2**32)
+    opts = ModelOptions(units=units, coupling=coupling, bath=bath)
+    # the paper's parameters (stable/unstable mix across φ) and a strongly coupled, entangled variant
+    seen = 0
+    for base, ranges in ((Parameters(eta=0.3), {"detuning": (0.5, 2.5), "phi_pi": (0.4, 0.6)}),
+                         (SINGLE_CAVITY_ENTANGLED.replace(eta=0.5),
+                          {"detuning": (0.5, 1.5), "phi_pi": (0.0, 2.0), "dtheta_pi": (0.0, 1.0)})):
+        m = build_model(_random_points(base, rng, **ranges), opts)
+        seen += _compare(m.drift, m.diffusion, PAIRS, min_stable=0)[1].sum()
+    assert seen > 0
+
+
+def test_two_channel_model_matches_reference():
+    rng = np.random.default_rng(7)
+    pts = _random_points(SINGLE_CAVITY_ENTANGLED.replace(eta=0.5), rng, detuning=(0.3, 2.0), phi_pi=(0.0, 2.0),
+                         kappa_r_fraction=(0.0, 0.5))
+    m = build_model(pts, ModelOptions(model="two-channel"))
+    got, stable = _compare(m.drift, m.diffusion, PAIRS, min_stable=N // 2)
+    assert np.any(got["E_N_formal"][stable] > 0)
+
+
+@pytest.mark.parametrize("modes", [2, 3, 6])
+def test_any_size_matches_reference(modes):
+    """Random physical (H, L) models of other sizes: stable and unstable, any pair."""
+    rng = np.random.default_rng(modes)
+    n = 2 * modes
+    H = rng.normal(size=(N, n, n))
+    H = H + np.swapaxes(H, -1, -2)
+    L = rng.normal(size=(N, modes + 1, n)) + 1j * rng.normal(size=(N, modes + 1, n))
+    A, D = drift_and_diffusion(H, L)
+    # extra damping spread so that both stable and unstable points occur at every size
+    A = A - rng.uniform(0, 4 * n, N)[:, None, None] * np.eye(n)
+    _compare(A, D, [(0, modes - 1), (modes - 1, 0)], min_stable=10)
+
+
+def test_threads_do_not_change_results():
+    rng = np.random.default_rng(3)
+    m = build_model(_random_points(SINGLE_CAVITY_ENTANGLED.replace(eta=0.5), rng, detuning=(0.5, 1.5),
+                                   phi_pi=(0.0, 2.0)), ModelOptions())
+    idx = np.array([gaussian.pair_indices(p) for p in PAIRS])
+    one = steady_points(m.drift, m.diffusion, idx, threads=1, keep_covariance=True)
+    two = steady_points(m.drift, m.diffusion, idx, threads=2, keep_covariance=True)
+    for k in one:
+        np.testing.assert_array_equal(one[k], two[k], err_msg=k)
+
+
+def test_sweep_engines_agree():
+    """run_sweep's default (compiled, threads) against the NumPy engine: same flags, same numbers."""
+    axes = [Axis("detuning", 0.5, 2.5, 23), Axis("phi_pi", 0.0, 2.0, 19)]
+    base = SINGLE_CAVITY_ENTANGLED.replace(eta=0.4)
+    fast = run_sweep(axes, base=base, pair=("a1", "b1"), threads=2, chunk=200).dataset
+    ref = run_sweep(axes, base=base, pair=("a1", "b1"), engine="numpy").dataset
+    for k in ("stable", "stable_eigenvalues", "stable_routh_hurwitz", "noise_physical", "bona_fide"):
+        np.testing.assert_array_equal(fast[k].values, ref[k].values, err_msg=k)
+    for k in ("E_N", "E_N_formal", "photon_number_1", "photon_number_2"):
+        np.testing.assert_allclose(fast[k].values, ref[k].values, rtol=1e-10, atol=1e-12, err_msg=k)
+    np.testing.assert_allclose(fast["max_re_eigenvalue"].values, ref["max_re_eigenvalue"].values, rtol=1e-9)
+    assert 0 < float(fast["stable"].mean()) < 1 and np.nanmax(fast["E_N_formal"].values) > 0
+
+
+def test_unknown_engine_is_a_parameter_error():
+    from cascom_sim.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="engine"):
+        evaluate_points(Parameters(), ModelOptions(), ("b1", "b2"), engine="fortran")
