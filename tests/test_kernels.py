@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from cascom_sim import ModelOptions, Parameters
+from cascom_sim.conventions import default_modes
 from cascom_sim.gaussian import covariance as gaussian
 from cascom_sim.gaussian.lyapunov import solve_lyapunov
 from cascom_sim.gaussian.stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
@@ -17,7 +18,7 @@ PAIRS = (("b1", "b2"), ("a1", "b1"), ("a2", "b2"))
 N = 400
 
 
-def _reference(A, D, pairs):
+def _reference(A, D, pairs, modes=None):
     """The NumPy pipeline of runs/sweep.py, returning V as well."""
     max_re = max_real_eigenvalue(A)
     by_eig = stable_by_eigenvalues(A, max_re)
@@ -29,16 +30,17 @@ def _reference(A, D, pairs):
     bona[stable] = gaussian.is_bona_fide(V[stable])
     en = np.full((A.shape[0], len(pairs)), np.nan)
     for k, pair in enumerate(pairs):
-        en[stable, k] = gaussian.log_negativity(V[stable], pair)
+        en[stable, k] = gaussian.log_negativity(V[stable], pair, modes)
     return {"max_re_eigenvalue": max_re, "stable_eigenvalues": by_eig, "stable_routh_hurwitz": by_rh,
             "noise_physical": gaussian.is_noise_physical(A, D), "bona_fide": bona, "E_N_formal": en,
             "covariance": V}
 
 
 def _compare(A, D, pairs, min_stable=1):
-    idx = np.array([gaussian.pair_indices(p) for p in pairs])
+    modes = default_modes(A.shape[-1] // 2)
+    idx = np.array([gaussian.pair_indices(p, modes) for p in pairs])
     got = steady_points(A, D, idx, keep_covariance=True)
-    ref = _reference(A, D, pairs)
+    ref = _reference(A, D, pairs, modes)
     for k in ("stable_eigenvalues", "stable_routh_hurwitz", "noise_physical", "bona_fide"):
         np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
     scale = np.max(np.abs(A), axis=(-2, -1))
