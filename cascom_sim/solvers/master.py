@@ -19,40 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..conventions import symplectic_form
-from ..errors import ParameterError, UnphysicalModelError
+from ..errors import ParameterError
 from ..gaussian import covariance as gaussian
-from ..models.engine import LindbladModel
-
-
-def lindblad_from_langevin(A: np.ndarray, D: np.ndarray, modes: tuple[str, ...] | None = None) -> LindbladModel:
-    """An (H, L) with drift A and diffusion D, if one exists.
-
-    Inverts A = Ω(H + Im Γ), D = Ω Re Γ Ωᵀ: H = sym(ΩᵀA), Im Γ = antisym(ΩᵀA), Re Γ = Ωᵀ D Ω, and factors
-    Γ* = Σ_k l_k l_k† by its eigen-decomposition.  A master equation exists iff Γ ≥ 0, which is the
-    noise-physicality condition D + (i/2)(AΩ + ΩAᵀ) ≥ 0 (docs/conventions.md, "Physicality").
-
-    Raises
-    ------
-    UnphysicalModelError
-        When Γ has a negative eigenvalue, naming it.
-    """
-    A = np.asarray(A, dtype=float)
-    D = np.asarray(D, dtype=float)
-    W = symplectic_form(A.shape[0] // 2)
-    M = W.T @ A
-    H = 0.5 * (M + M.T)
-    gamma = W.T @ D @ W + 0.5j * (M - M.T)
-    w, U = np.linalg.eigh(np.conj(gamma))
-    scale = max(np.max(np.abs(A)), np.max(np.abs(D)), 1e-300)
-    if w[0] < -gaussian.BONA_FIDE_RTOL * scale:
-        raise UnphysicalModelError(
-            f"no master equation exists for this (A, D): D + (i/2)(AΩ + ΩAᵀ) has eigenvalue {w[0]:.4g} < 0 "
-            "(for the paper's model: −2κ√η|cos φ|, nonzero unless η = 0 or cos φ = 0)")
-    keep = w > gaussian.BONA_FIDE_RTOL * scale
-    jumps = (U[:, keep] * np.sqrt(w[keep])).T
-    return LindbladModel(hamiltonian=H, jumps=jumps, modes=modes,
-                         labels=tuple(f"eigen-channel {k}" for k in range(int(keep.sum()))))
+from ..models.engine import LindbladModel, lindblad_from_langevin
 
 
 def restrict(model: LindbladModel, keep: Sequence[str]) -> LindbladModel:
