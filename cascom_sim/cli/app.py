@@ -9,10 +9,10 @@ import warnings
 
 from .._version import __version__
 from ..errors import CascomError
-from . import evolve, master, steady, sweep, validate
+from . import evolve, floquet, master, steady, sweep, validate
 from .common import Parser, common_arguments
 
-SUBCOMMANDS = (steady, sweep, evolve, master, validate)
+SUBCOMMANDS = (steady, sweep, evolve, floquet, master, validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from .common import add_execution_arguments, execution_from_args, model_block, parameters_block, resolve
+from .driven import add_drive_arguments, run_driven_evolve, wants_drive
 
 #: Euler–Maruyama's step is chosen so that h·max|λ(A)| ≤ this; beyond the budget we refuse.
 EULER_STEP_FACTOR = 3e-3
@@ -17,10 +18,14 @@ EULER_BUDGET = 2e9  # trajectory-steps
 
 def register(sub, common) -> None:
     p = sub.add_parser("evolve", parents=[common], help="covariance ODE or Langevin ensemble in time")
-    p.add_argument("--method", choices=("covariance", "ode", "langevin", "euler"), default="covariance")
+    p.add_argument("--method", choices=("covariance", "ode", "piecewise", "langevin", "euler"), default="covariance",
+                   help="piecewise: midpoint-frozen exact propagators (time-dependent drives only)")
     p.add_argument("--t-end", type=float, default=None, metavar="SECONDS",
-                   help="end time (default: 5 mechanical damping times, 5/γ_m)")
-    p.add_argument("--points", type=int, default=201, help="output times, including t = 0")
+                   help="end time (default: from the spectrum of A — 12 slowest relaxation times, after the "
+                        "drive's last switching time)")
+    p.add_argument("--points", type=int, default=None,
+                   help="output times, including t = 0 (default: 201 with --t-end, else enough to resolve the "
+                        "fastest time scale of A and of the drive)")
     p.add_argument("--trajectories", type=int, default=4000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--substeps", type=int, default=None, help="Euler steps per output interval (default: automatic)")
@@ -28,6 +33,7 @@ def register(sub, common) -> None:
     p.add_argument("--out", metavar="FILE.nc")
     p.add_argument("--plot", metavar="FILE.png")
     add_execution_arguments(p)
+    add_drive_arguments(p)
     p.set_defaults(func=cmd_evolve)
 
 
@@ -83,13 +89,26 @@ def cmd_evolve(args) -> int:
     from ..solvers.dynamics import evolve_covariance, evolve_ensemble, initial_covariance
 
     params, options, pair = resolve(args)
-    if args.points < 2:
+    if args.points is not None and args.points < 2:
         raise ParameterError("points", args.points, "an integer ≥ 2")
-    t_end = args.t_end if args.t_end is not None else 5.0 / float(params.gamma_m_rad)
-    if not (math.isfinite(t_end) and t_end > 0):
-        raise ParameterError("t-end", args.t_end, "a finite time > 0 (s)")
-    times = np.linspace(0.0, t_end, args.points)
+    if wants_drive(args):
+        return run_driven_evolve(args, params, options, pair)
+    if args.method == "piecewise":
+        raise ParameterError("method", "piecewise", "covariance, ode, langevin or euler without a time-dependent drive")
     model = build_model(params, options)
+    if args.t_end is None:
+        # resolve the build-up: span and step from the spectrum of A (5/γ_m drew a step on a 0.2 µs transient)
+        from ..solvers.timedep import default_times
+
+        times, _grid = default_times(model.drift, max_points=args.points or 2001)
+        if args.points:
+            times = np.linspace(0.0, times[-1], args.points)
+        t_end = float(times[-1])
+    else:
+        t_end = args.t_end
+        if not (math.isfinite(t_end) and t_end > 0):
+            raise ParameterError("t-end", args.t_end, "a finite time > 0 (s)")
+        times = np.linspace(0.0, t_end, args.points or 201)
     V0 = initial_covariance(params)
     progress = NoProgress() if args.json else TqdmProgress()
     if args.method in ("covariance", "ode"):
@@ -99,7 +118,7 @@ def cmd_evolve(args) -> int:
         if args.method == "euler":
             rate = float(np.max(np.abs(np.linalg.eigvals(model.drift))))
             substeps = args.substeps or max(1, math.ceil((times[1] - times[0]) * rate / EULER_STEP_FACTOR))
-            cost = substeps * (args.points - 1) * args.trajectories
+            cost = substeps * (times.size - 1) * args.trajectories
             if args.substeps is None and cost > EULER_BUDGET:
                 raise ParameterError(
                     "method", "euler",
@@ -129,7 +148,7 @@ def cmd_evolve(args) -> int:
               f"coupling {options.coupling}, bath {options.bath}, modes {','.join(ev.modes)}, pair {','.join(ev.pair)}")
         print(f"  stable: {ev.stable}   noise physical: {ev.noise_physical}   "
               f"growth rate: {fmt(m.growth_rate, ' 1/s')}")
-        print(f"  t_end = {t_end:.4g} s, {args.points} points"
+        print(f"  t_end = {t_end:.4g} s, {times.size} points"
               + (f", {ev.n_trajectories} trajectories, seed {ev.seed}" if ev.n_trajectories else ""))
         ci = "" if ev.E_N_ci is None else f"  (95 %: {ev.E_N_ci[-1, 0]:.4g} … {ev.E_N_ci[-1, 1]:.4g})"
         print(f"  E_N(t_end) = {ev.E_N[-1]:.5g}{ci};  stationary (Lyapunov) E_N = {fmt(ev.stationary_E_N)}")

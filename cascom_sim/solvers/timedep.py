@@ -21,6 +21,7 @@ Models without mean fields (any :class:`LinearModel`, e.g. a network) enter thro
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ def parametric_oscillator(omega_m: float, gamma_m: float, n_th: float, depth: fl
 
 
 # ----------------------------------------------------------------------------- metrics
+#: formal E_N above this counts as entangled (rounding of ν⁻ = 1/2 for a product state with a vacuum mode)
+BIRTH_EPS = 1e-12
+
+
 @dataclass(frozen=True)
 class Metric:
     """A transient figure of merit with its 95 % interval (ensembles) — ``value`` None when withheld."""
@@ -121,7 +126,9 @@ class Metric:
 class InterpolatedMetrics:
     """Birth time, maximum and settling time of E_N(t), interpolated between output samples.
 
-    birth_time: first zero crossing (upward) of the formal E_N = −ln 2ν⁻ (linear interpolation);
+    birth_time: upward zero crossing of the formal E_N = −ln 2ν⁻ (linear interpolation) after which the
+    pair stays entangled to the end of the run (the first crossing when it is not entangled at the end) —
+    a pure (vacuum) mode coupled to anything is entangled for a moment, which is not the build-up;
     max_E_N / time_of_max: parabola through the largest sample and its neighbours;
     settling_time: last crossing of |E_N − E_N(final)| = tolerance (linear interpolation);
     resolved: whether the output step is ≤ 1/8 of the fastest time scale of A (and of the drive).
@@ -152,12 +159,16 @@ def _raw_metrics(t, formal, tolerance, final=None):
     t = np.asarray(t)
     f = np.asarray(formal, dtype=float)
     birth = None
-    up = np.nonzero((f[:-1] <= 0) & (f[1:] > 0))[0]
-    if f[0] > 0:
+    # a crossing counts above rounding: a product state with a vacuum mode sits exactly at ν⁻ = 1/2
+    f0 = f - BIRTH_EPS
+    up = np.nonzero((f0[:-1] <= 0) & (f0[1:] > 0))[0]
+    if up.size and f0[-1] > 0:
+        up = up[-1:]  # the pair stays entangled from the last upward crossing on
+    if f0[0] > 0 and (not up.size or f0[-1] <= 0 or np.all(f0 > 0)):
         birth = float(t[0])
     elif up.size:
         k = up[0]
-        birth = float(t[k] + (t[k + 1] - t[k]) * (-f[k]) / (f[k + 1] - f[k]))
+        birth = float(t[k] + (t[k + 1] - t[k]) * (-f0[k]) / (f0[k + 1] - f0[k]))
     en = np.maximum(f, 0.0)
     k = int(np.nanargmax(en))
     tmax, emax = float(t[k]), float(en[k])
@@ -335,6 +346,9 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
         formal = formal_log_negativity(Vs, pair)
         en = np.maximum(formal, 0.0)
         metrics = interpolated_metrics(t, formal, tolerance, resolved, groups)
+        if system.drive.period:
+            metrics = dataclasses.replace(metrics, settling_time=Metric(
+                None, None, "periodic drive: no settling to a constant; see the periodic steady state (floquet)"))
     stab = assess_stability(A_end)
     V_L = solve_lyapunov(A_end, system.diffusion) if stab.stable else None
     en_L = None

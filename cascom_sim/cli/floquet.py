@@ -1,0 +1,63 @@
+"""``cascom floquet``: Floquet multipliers and the periodic steady state of a periodically driven model."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import ParameterError
+from .common import parameters_block, resolve
+from .driven import _pairs, add_drive_arguments, drive_from_args
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("floquet", parents=[common],
+                       help="periodic drive: Floquet multipliers and the periodic steady state over one period")
+    add_drive_arguments(p, periodic=True)
+    p.add_argument("--points", type=int, default=101, help="output times over one period (default 101)")
+    p.add_argument("--method", choices=("ode", "piecewise"), default="ode",
+                   help="monodromy by solve_ivp (default) or by composed midpoint propagators")
+    p.add_argument("--steps", type=int, default=256, help="midpoint steps per period for --method piecewise")
+    p.add_argument("--plot", metavar="FILE.png")
+    p.set_defaults(func=cmd_floquet)
+
+
+def cmd_floquet(args) -> int:
+    from ..solvers.floquet import floquet
+    from ..solvers.meanfield_dynamics import driven_system
+
+    params, options, pair = resolve(args)
+    drive = drive_from_args(args)
+    if drive.period is None:
+        raise ParameterError("drive", "not periodic", "a periodic drive: --modulate NAME:DEPTH:FREQ or sine "
+                                                      "envelopes/modulations with commensurate frequencies")
+    system = driven_system(params, options, drive)
+    fl = floquet(system, pair, points=args.points, rtol=args.rtol, method=args.method, steps=args.steps)
+    if args.plot:
+        from ..report.timedep_plots import plot_floquet
+
+        plot_floquet(fl, args.plot, system, options, params)
+    if args.json:
+        out = {
+            "parameters": parameters_block(params, options), "model": options.model, "units_reading": options.units,
+            "coupling": options.coupling, "bath": options.bath, "pair": list(pair), "drive": drive.describe(),
+            "period": fl.period, "floquet_multipliers": _pairs(fl.multipliers),
+            "max_abs_multiplier": fl.max_multiplier, "stable": fl.stable,
+            "periodic_times": fl.times.tolist(),
+            "periodic_E_N": None if fl.E_N is None else fl.E_N.tolist(),
+            "periodic_E_N_mean": fl.E_N_mean, "periodic_E_N_max": fl.E_N_max, "time_of_max": fl.time_of_max,
+            "unmodulated_E_N": fl.unmodulated_E_N, "closure": fl.closure,
+            "periodic_alpha": _pairs(system.alpha(fl.means)),
+            "method": fl.method, "rtol": fl.rtol, "newton_iterations": fl.newton_iterations, "stats": fl.stats,
+        }
+        print(json.dumps(out))
+        return 0
+    print(f"cascom floquet — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
+          f"bath {options.bath}, pair {','.join(pair)}, method {fl.method}, rtol {fl.rtol:g}")
+    print(f"  period T = {fl.period:.6g} s;  max |Floquet multiplier| = {fl.max_multiplier:.6g} "
+          f"({'stable: periodic steady state exists' if fl.stable else 'UNSTABLE: no periodic steady state'})")
+    if fl.stable and fl.E_N is not None:
+        print(f"  periodic E_N: mean {fl.E_N_mean:.5g}, max {fl.E_N_max:.5g} at t = {fl.time_of_max:.4g} s "
+              f"(mod T);  unmodulated E_N = {'—' if fl.unmodulated_E_N is None else f'{fl.unmodulated_E_N:.5g}'}")
+        print(f"  closure of the integrated period |V(T) − V(0)|/|V(0)| = {fl.closure:.2g}")
+    print(f"  wall time: {fl.stats['wall_time_s']:.3g} s" + (f", plot {args.plot}" if args.plot else ""))
+    return 0

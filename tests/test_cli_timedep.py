@@ -1,0 +1,66 @@
+"""Command line: cascom evolve --ramp/--modulate/--drive and cascom floquet."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cascom_sim.cli import main
+
+PRESET = ["--set", "eta=0", "--set", "detuning=1", "--set", "mass=2e-17", "--set", "power=0.2",
+          "--set", "temperature=0.01", "--pair", "a1,b1"]
+TWO_OMEGA_M = 2 * 88.54e6
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_evolve_ramp_json_resolves_the_build_up(capsys, tmp_path):
+    png = tmp_path / "ramp.png"
+    code, out, _ = run(capsys, "evolve", *PRESET, "--ramp", "2e-8", "--json", "--plot", str(png))
+    assert code == 0 and png.stat().st_size > 10_000
+    d = json.loads(out)
+    for key in ("alpha", "beta", "effective_detuning", "power", "E_N", "metrics", "drive", "time_grid"):
+        assert key in d
+    assert d["time_grid"]["resolved"] and d["times"][-1] < 1e-6  # not 5/γ_m = 362 µs
+    alpha = np.array(d["alpha"])  # (T, cavities, [re, im])
+    assert alpha.shape[1:] == (2, 2) and np.all(alpha[0] == 0)
+    assert d["E_N"][-1] == pytest.approx(d["final_lyapunov_E_N"], rel=1e-6)
+    m = d["metrics"]
+    # entanglement is born when the intracavity field has built up, not at the first sample
+    assert 3e-8 < m["birth_time"]["value"] < 1.5e-7
+    assert m["settling_time"]["value"] < d["times"][-1]
+
+
+def test_floquet_json_has_multipliers_and_periodic_E_N(capsys):
+    code, out, _ = run(capsys, "floquet", *PRESET, "--modulate", f"power:0.5:{TWO_OMEGA_M}", "--points", "21",
+                       "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["stable"] and len(d["floquet_multipliers"]) == 8
+    assert d["max_abs_multiplier"] == pytest.approx(np.max(np.hypot(*np.array(d["floquet_multipliers"]).T)))
+    assert len(d["periodic_E_N"]) == 21 and d["periodic_E_N_max"] > d["unmodulated_E_N"]
+    assert d["period"] == pytest.approx(1 / TWO_OMEGA_M, rel=1e-9)
+
+
+def test_evolve_default_grid_comes_from_the_spectrum(capsys):
+    code, out, _ = run(capsys, "evolve", *PRESET, "--json")
+    d = json.loads(out)
+    assert code == 0 and d["times"][-1] < 1e-6 and len(d["times"]) > 201
+
+
+@pytest.mark.parametrize("argv, word", [
+    (["evolve", "--modulate", "mass:0.1:1e6"], "--modulate"),
+    (["evolve", "--ramp", "-1"], "ramp"),
+    (["evolve", "--ramp", "1e-8", "--method", "euler"], "method"),
+    (["evolve", "--method", "piecewise"], "method"),
+    (["floquet", "--drive", "/nonexistent.toml"], "--drive"),
+    (["floquet"], "periodic"),
+    (["evolve", "--modulate", "power:1.5:1e6"], "envelope.depth"),
+])
+def test_bad_drive_input_is_one_line_exit_2(capsys, argv, word):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and word in err and err.count("\n") == 1 and "Traceback" not in err
