@@ -12,6 +12,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from cascom_sim.report.plotting import use_style  # noqa: E402
+
+use_style()
 import numpy as np  # noqa: E402
 
 from cascom_sim.gaussian.covariance import log_negativity  # noqa: E402
@@ -30,22 +34,21 @@ for c in case.cutoffs:
     r = master_steady_state(case.model, c, case.lyapunov)
     print(f"cutoffs {c}: steady-state relative difference {r.relative_difference:.2e}")
 
-fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 6), dpi=110, sharex=True)
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 6), sharex=True)
 t = times * 1e6
 for (i, j), lab in (((2, 2), r"$V_{X_bX_b}$"), ((0, 0), r"$V_{X_aX_a}$"), ((0, 2), r"$V_{X_aX_b}$")):
     ax1.plot(t, ode[:, i, j], lw=2, label=f"{lab} covariance ODE")
     ax1.plot(t, me[:, i, j], "k.", ms=3)
 ax1.plot([], [], "k.", label=f"mesolve, cutoffs {cut}")
 ax1.set_ylabel("covariance entries")
-ax1.legend(fontsize=7)
+ax1.legend()
 ax2.plot(t, log_negativity(ode, (0, 1)), lw=2, label="covariance ODE")
 ax2.plot(t, log_negativity(me, (0, 1)), "k.", ms=3, label="mesolve")
 rel = np.linalg.norm(me - ode, axis=(1, 2)) / np.linalg.norm(ode, axis=(1, 2))
 ax2.set_ylabel(r"$E_N(a_1, b_1)$")
 ax2.set_xlabel(r"time ($\mu$s)")
-ax2.legend(fontsize=7, title=f"max relative difference {rel.max():.1e}", title_fontsize=7)
+ax2.legend(title=f"max relative difference {rel.max():.1e}")
 ax1.set_title("QuTiP master equation vs covariance ODE\nmodel=paper (η = 0), units=consistent, coupling=paper, "
-              "bath=paper; stable, physical", fontsize=9)
-fig.tight_layout()
+              "bath=paper; stable, physical")
 fig.savefig(out)
 print(f"max relative difference over time {rel.max():.2e}; wrote {out}")

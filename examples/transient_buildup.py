@@ -35,19 +35,22 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-fig = plt.figure(figsize=(6.4, 4.2), dpi=110)
+from cascom_sim.report.plotting import use_style  # noqa: E402
+
+use_style()
+
+fig = plt.figure(figsize=(6.4, 4.2))
 ax = fig.add_subplot()
 ax.fill_between(times * 1e6, np.clip(ensemble.E_N_ci[:, 0], 0, None), ensemble.E_N_ci[:, 1], alpha=0.3,
-                color="tab:blue", label=f"Langevin, 95 % interval ({ensemble.n_trajectories} trajectories)")
-ax.plot(times * 1e6, ensemble.E_N, color="tab:blue", lw=1, label="Langevin estimate")
+                color="C0", label=f"Langevin, 95 % interval ({ensemble.n_trajectories} trajectories)")
+ax.plot(times * 1e6, ensemble.E_N, color="C0", lw=1, label="Langevin estimate")
 ax.plot(times * 1e6, exact.E_N, color="k", lw=2, label="covariance ODE (exact)")
-ax.axhline(exact.stationary_E_N, color="tab:red", ls="--", lw=1, label="Lyapunov steady state")
+ax.axhline(exact.stationary_E_N, color="C1", ls="--", lw=1, label="Lyapunov steady state")
 ax.set_xlabel(r"time ($\mu$s)")
 ax.set_ylabel(r"$E_N(a_1, b_1)$")
 o = model.options
-ax.set_title(f"Entanglement build-up, single cavity at Δ = ω_m\nmodel={o.model}, units={o.units}, "
-             f"coupling={o.coupling}, bath={o.bath}; stable, physical", fontsize=9)
-ax.legend(fontsize=7, loc="lower right")
-fig.tight_layout()
+ax.set_title(r"Entanglement build-up, single cavity at $\Delta = \omega_m$" + "\n"
+             f"model {o.model} (η = 0) · units {o.units} · coupling {o.coupling} · bath {o.bath}; stable, physical")
+ax.legend(loc="lower right")
 fig.savefig(out)
 print("wrote", out)

@@ -185,6 +185,7 @@ def _execute_tutorial(path: Path, config) -> tuple[str, list[File]]:
     md = []
     files = []
     n_fig = 0
+    shown: set[Path] = set()
     t0 = time.perf_counter()
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,6 +202,13 @@ def _execute_tutorial(path: Path, config) -> tuple[str, list[File]]:
                     raise RuntimeError(f"tutorial {path.name} failed in the cell:\n{text}\n{exc!r}") from exc
                 if output.strip():
                     md += ["```text", output.rstrip("\n"), "```", ""]
+                # PNG files the cell wrote (e.g. with plot_sweep) are shown as they were saved
+                for png in sorted(set(Path(tmp).glob("*.png")) - shown):
+                    shown.add(png)
+                    n_fig += 1
+                    name = f"{stem}_{n_fig}.png"
+                    files.append(File.generated(config, f"tutorials/{name}", content=png.read_bytes()))
+                    md += [f"![{png.name}, written by the cell above]({name})", ""]
                 for num in plt.get_fignums():
                     fig = plt.figure(num)
                     n_fig += 1

@@ -176,6 +176,13 @@ def density_panel(ax, ds, colorbar: bool = True) -> list:
         if not stable.any():
             _note(ax, "unstable at every point: no steady state,\nno $E_N$; shown: the growth rate")
         else:
+            bad = stable & (ds["bona_fide"].values == 0)
+            if bad.any():
+                dims = list(ds["E_N"].dims)
+                ax.pcolormesh(axis_values(ds, dims[0]), axis_values(ds, dims[1]), np.where(bad, 1.0, np.nan).T,
+                              cmap=ListedColormap([NOT_BONA_FIDE_COLOUR]), vmin=0, vmax=1)
+                handles.append(Patch(color=NOT_BONA_FIDE_COLOUR, label=r"stable, $V$ not bona fide ($E_N$ withheld)"))
+                handles[0].set_label(r"stable, bona fide, $E_N = 0$")
             _note(ax, "$E_N = 0$ wherever it is defined;\nshown: where a steady state exists")
         return handles
     dims = list(ds["E_N"].dims)
@@ -268,7 +275,7 @@ def plot_sweep(ds, path: str | Path, title: str | None = None) -> Path:
             extra = line_panel(ax, ds, label=r"$E_N$" if ds["stable"].values.any() else "growth rate")
         note = "" if noise.any() else "\nnoise unphysical at every point (no master equation exists)"
         ax.set_title((title or "Steady state") + note)
-        legend(ax, extra, loc="upper right")
+        legend(ax, extra, loc="lower right")
         add_footer(fig, footer_text(dict(ds.attrs), swept=dims))
         return _save(fig, path)
 

@@ -46,28 +46,24 @@ from cascom_sim.runs.sweep import Axis, run_sweep
 res = run_sweep([Axis("phi_pi", 0.0, 1.0, 101), Axis("eta", 0.0, 1.0, 81)], base=p)
 ds = res.dataset
 print(res)
-growth = ds["max_re_eigenvalue"].values.T / kappa
-phi, eta = ds["phi_pi"].values, ds["eta"].values
+from cascom_sim.report.plotting import growth_panel, legend
 
-fig, ax = plt.subplots(figsize=(5.6, 4.0))
-lim = np.max(np.abs(growth))
-im = ax.pcolormesh(phi, eta, growth, cmap="RdBu_r", vmin=-lim, vmax=lim)
-fig.colorbar(im, ax=ax, label=r"growth rate $\max\,\mathrm{Re}\,\lambda/\kappa$")
-ax.contour(phi, eta, growth, levels=[0.0], colors="k", linewidths=1.2)
+fig, ax = plt.subplots(figsize=(5.8, 4.2))
+handles = growth_panel(ax, ds)          # unstable points: red scale of max Re λ/κ; stable points: blue
+phi = np.linspace(0, 1, 400)
 cos = np.abs(np.cos(np.pi * phi))
 with np.errstate(divide="ignore"):
-    ax.plot(phi, np.where(cos > 0.5, 1 / (4 * cos**2), np.nan), "w--", lw=1.5,
+    ax.plot(phi, np.where(cos > 0.5, 1 / (4 * cos**2), np.nan), color="C2", ls="--",
             label=r"optics alone: $2\sqrt{\eta}\,|\cos\varphi| = 1$")
-ax.plot([0.8], [1.0], marker="*", ms=12, color="k", ls="none", label="the paper's point")
-ax.set_xlabel(r"fibre phase $\varphi/\pi$")
-ax.set_ylabel(r"fibre transmission $\eta$")
-ax.set_title("Paper's model (consistent reading): stable only where blue\n"
+ax.plot([0.8], [1.0], marker="*", ms=12, color="k", ls="none", clip_on=False, label="the paper's point")
+ax.set_ylim(0, 1)
+ax.set_title("Paper's model, consistent reading: where is there a steady state?\n"
              r"$\Delta/\omega_m = 1.4$, $\Delta\theta = 0.25\pi$, other parameters Fig. 1(d)")
-ax.legend(loc="lower left")
+legend(ax, handles, loc="lower center")
 print(f"stable fraction of the (φ, η) plane: {float(ds['stable'].mean()):.3f}")
 
 # %% [markdown]
-# The black contour (computed) follows the white dashed line (the optics alone) closely: wherever
+# The black contour (computed) follows the green dashed line (the optics alone) closely: wherever
 # 2√η|cos φ| > 1 the model cannot have a steady state, and the paper's point (★) sits deep inside that
 # region. Inside the stable region the noise is still unphysical unless η = 0 or cos φ = 0
 # (see [Conventions](../conventions.md#physicality)).

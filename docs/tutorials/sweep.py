@@ -52,11 +52,6 @@ print(back.attrs["history"].splitlines()[-1])
 
 # %%
 plot_sweep(ds, "plane.png", title="Paper's model, literal reading, φ = 0.6π")
-from matplotlib import image, pyplot as plt
-
-fig, ax = plt.subplots(figsize=(7, 5.4))
-ax.imshow(image.imread("plane.png"))
-ax.set_axis_off()
 
 # %% [markdown]
 # Most of the stable region is orange: the Lyapunov solution exists but violates V + iΩ/2 ≥ 0, because the
@@ -64,6 +59,8 @@ ax.set_axis_off()
 # the paper's own point:
 
 # %%
+import matplotlib.pyplot as plt
+
 cut = run_sweep([Axis("power", 1e-3, 30e-3, 60)], base=cs.Parameters(detuning=1.4, dtheta_pi=0.25),
                 options=cs.ModelOptions(units="literal"))
 fig, ax = plt.subplots(figsize=(5.6, 3.4))
