@@ -2,6 +2,8 @@
 stability of a drift matrix, and the Lyapunov equation.
 
 * :mod:`.covariance` — bona fide checks, symplectic spectra, logarithmic negativity, occupations.
+* :mod:`.measures` — two-mode correlation measures: E_N, Rényi-2, EPR steering, discord, mutual
+  information, Duan and Simon criteria, squeezing (registry :data:`.measures.MEASURES`).
 * :mod:`.stability` — eigenvalues and the Routh–Hurwitz criterion.
 * :mod:`.lyapunov` — A V + V Aᵀ = −D.
 """

@@ -1,0 +1,301 @@
+"""Correlation measures of a two-mode Gaussian state, vectorized over stacks of covariance matrices.
+
+Every function takes ``V2`` of shape (..., 4, 4): the covariance of one mode pair (modes 1 and 2, in
+the order given), quadratures (X1, Y1, X2, Y2), **vacuum variance 1/2** (the package convention,
+:mod:`cascom_sim.conventions`).  Most of the literature below writes formulas for σ = 2V (vacuum
+variance 1, "σ-convention"); the conversion is done once, in :func:`sigma_invariants`, whose four
+local symplectic invariants are the ones every formula uses:
+
+* a = det σ_A = 4 det A,   b = det σ_B = 4 det B,   c = det σ_C = 4 det C,   d = det σ = 16 det V,
+
+with V = [[A, C], [Cᵀ, B]].  In the σ-convention a physical state has symplectic eigenvalues ν ≥ 1.
+
+Which measure says what (ν̃₋: smallest symplectic eigenvalue of the partial transpose, σ-convention):
+
+========================  ==========================================================  ===============
+name                      meaning                                                      nonclassical if
+========================  ==========================================================  ===============
+``E_N``                   logarithmic negativity, −ln ν̃₋                               > 0
+``E_2``                   Gaussian Rényi-2 entanglement (symmetric states; else NaN)   > 0
+``steering_12``/``_21``   Gaussian EPR steering, mode 1 steers 2 / 2 steers 1           > 0
+``discord_2``/``_1``      Gaussian quantum discord, measurement on mode 2 / on mode 1   (correlations)
+``mutual_information``    von Neumann mutual information (nats)                         (correlations)
+``duan``                  Duan sum over local phases, normalized (separable ⇒ ≥ 1)      < 1
+``simon``                 Simon's PPT expression (separable ⇒ ≥ 0)                      < 0
+``squeezing_1``/``_2``    smallest quadrature variance of each mode, dB re vacuum       < 0 dB
+========================  ==========================================================  ===============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..conventions import VACUUM_VARIANCE
+
+
+def _blocks(V2: np.ndarray):
+    V2 = np.asarray(V2, dtype=float)
+    if V2.shape[-2:] != (4, 4):
+        from ..errors import ParameterError
+
+        raise ParameterError("V2", f"shape {V2.shape}", "a two-mode covariance (..., 4, 4)")
+    return V2, V2[..., 0:2, 0:2], V2[..., 2:4, 2:4], V2[..., 0:2, 2:4]
+
+
+def _det2(M: np.ndarray) -> np.ndarray:
+    return M[..., 0, 0] * M[..., 1, 1] - M[..., 0, 1] * M[..., 1, 0]
+
+
+def sigma_invariants(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Local symplectic invariants (a, b, c, d) of σ = 2V (vacuum variance 1).
+
+    Returns
+    -------
+    a, b, c, d : ndarray, shape (...)
+        det σ_A, det σ_B, det σ_C, det σ.
+    """
+    V2, A, B, C = _blocks(V2)
+    return 4.0 * _det2(A), 4.0 * _det2(B), 4.0 * _det2(C), 16.0 * np.linalg.det(V2)
+
+
+def _nu_pm(delta: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ν± from ν±² = (Δ ± √(Δ² − 4d))/2 (σ-convention)."""
+    disc = np.sqrt(np.clip(delta**2 - 4.0 * d, 0.0, None))
+    return np.sqrt(np.clip((delta - disc) / 2.0, 0.0, None)), np.sqrt(np.clip((delta + disc) / 2.0, 0.0, None))
+
+
+def symplectic_spectrum(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ν₋, ν₊) of σ = 2V by the invariant Δ = a + b + 2c (Serafini et al., J. Phys. B 37, L21 (2004))."""
+    a, b, c, d = sigma_invariants(V2)
+    return _nu_pm(a + b + 2.0 * c, d)
+
+
+def pt_symplectic_spectrum(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ν̃₋, ν̃₊) of the partial transpose of σ = 2V: Δ̃ = a + b − 2c."""
+    a, b, c, d = sigma_invariants(V2)
+    return _nu_pm(a + b - 2.0 * c, d)
+
+
+def entropy_function(nu: np.ndarray) -> np.ndarray:
+    """f(ν) = ((ν+1)/2) ln((ν+1)/2) − ((ν−1)/2) ln((ν−1)/2): von Neumann entropy of a mode of
+    symplectic eigenvalue ν (σ-convention, nats); f(1) = 0."""
+    nu = np.maximum(np.asarray(nu, dtype=float), 1.0)
+    p, m = (nu + 1.0) / 2.0, (nu - 1.0) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mlogm = np.where(m > 0, m * np.log(np.where(m > 0, m, 1.0)), 0.0)
+    return p * np.log(p) - mlogm
+
+
+def log_negativity(V2: np.ndarray) -> np.ndarray:
+    """E_N = max(0, −ln ν̃₋), ν̃₋ in the σ-convention.
+
+    References
+    ----------
+    Vidal & Werner, Phys. Rev. A 65, 032314 (2002); Adesso, Serafini & Illuminati, Phys. Rev. A 70,
+    022318 (2004), Eq. (44).  Same number as :func:`cascom_sim.gaussian.covariance.log_negativity`
+    (the paper's Eqs. 30–32 in the vacuum-1/2 convention).
+    """
+    nu, _ = pt_symplectic_spectrum(V2)
+    with np.errstate(divide="ignore"):
+        return np.maximum(0.0, -np.log(nu))
+
+
+def steering(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian EPR steerability in both directions, (G^{1→2}, G^{2→1}).
+
+    For one mode on each side, G^{A→B} = max{0, ½ ln(det σ_A / det σ)} (σ-convention), i.e.
+    ½ ln(det A / (4 det V)) here: the log of the conditional covariance of B given homodyne
+    statistics of A falling below the uncertainty bound.  It is zero when A cannot steer B by
+    Gaussian measurements, and equals the Rényi-2 entanglement for pure states.
+
+    Returns
+    -------
+    (G12, G21) : ndarrays, shape (...)
+        G12: mode 1 steers mode 2; G21: mode 2 steers mode 1.
+
+    References
+    ----------
+    Kogias, Lee, Ragy & Adesso, Phys. Rev. Lett. 114, 060403 (2015), Eq. (3) (two-mode case, Eq. (5)).
+    """
+    a, b, _, d = sigma_invariants(V2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g12 = np.maximum(0.0, 0.5 * np.log(a / d))
+        g21 = np.maximum(0.0, 0.5 * np.log(b / d))
+    return g12, g21
+
+
+def mutual_information(V2: np.ndarray) -> np.ndarray:
+    """Von Neumann mutual information I = f(√a) + f(√b) − f(ν₋) − f(ν₊) (nats).
+
+    References
+    ----------
+    Serafini, Illuminati & De Siena, J. Phys. B 37, L21 (2004); Adesso & Datta, Phys. Rev. Lett.
+    105, 030501 (2010), Eq. (3).
+    """
+    a, b, c, d = sigma_invariants(V2)
+    nm, np_ = _nu_pm(a + b + 2.0 * c, d)
+    return entropy_function(np.sqrt(a)) + entropy_function(np.sqrt(b)) - entropy_function(nm) - entropy_function(np_)
+
+
+def _e_min(a, b, c, d):
+    """inf det of A's conditional covariance over Gaussian measurements on B (σ-convention)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = c**2 + (b - 1.0) * (d - a)
+        e1 = (2.0 * c**2 + (b - 1.0) * (d - a) + 2.0 * np.abs(c) * np.sqrt(np.clip(q, 0.0, None))) / (b - 1.0) ** 2
+        root = np.sqrt(np.clip(c**4 + (d - a * b) ** 2 - 2.0 * c**2 * (a * b + d), 0.0, None))
+        e2 = (a * b - c**2 + d - root) / (2.0 * b)
+    first = (d - a * b) ** 2 <= (1.0 + b) * c**2 * (a + d)
+    # b → 1 (B pure, product with A): only the second branch is regular; E_min = a there
+    return np.where(first & (b > 1.0 + 1e-12), e1, e2)
+
+
+def gaussian_discord(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian quantum discord for a measurement on mode 2 and on mode 1, (D^←, D^→).
+
+    D^←(σ) = f(√b) − f(ν₋) − f(ν₊) + f(√E_min), with E_min the smallest determinant of mode 1's
+    conditional state over all Gaussian measurements on mode 2 (closed form of the reference);
+    D^→ exchanges the roles of the modes.  Nats.  Zero on product states; > 0 on every
+    correlated Gaussian state (Gaussian discord cannot vanish for a non-product Gaussian state).
+
+    References
+    ----------
+    Adesso & Datta, Phys. Rev. Lett. 105, 030501 (2010), Eqs. (4)–(6); Giorda & Paris, Phys. Rev.
+    Lett. 105, 020503 (2010).
+    """
+    a, b, c, d = sigma_invariants(V2)
+    nm, np_ = _nu_pm(a + b + 2.0 * c, d)
+    joint = entropy_function(nm) + entropy_function(np_)
+    d2 = entropy_function(np.sqrt(b)) - joint + entropy_function(np.sqrt(np.maximum(_e_min(a, b, c, d), 1.0)))
+    d1 = entropy_function(np.sqrt(a)) - joint + entropy_function(np.sqrt(np.maximum(_e_min(b, a, c, d), 1.0)))
+    return np.maximum(d2, 0.0), np.maximum(d1, 0.0)
+
+
+def renyi2_entanglement(V2: np.ndarray, rtol: float = 1e-9) -> np.ndarray:
+    """Gaussian Rényi-2 entanglement E_2 = ½ ln inf det γ_A over pure Gaussian γ ≤ σ (nats), symmetric states.
+
+    For symmetric two-mode states (det A = det B) the optimal pure state is known in closed form and
+    E_2 = ln((1 + ν̃₋²)/(2ν̃₋)) for ν̃₋ < 1 (σ-convention), 0 otherwise; on a two-mode squeezed vacuum
+    this is ln cosh 2r.  For **non-symmetric** states the infimum needs the Marian–Marian optimization,
+    which is not implemented here: those points give NaN (never a number that is not E_2).
+
+    References
+    ----------
+    Adesso, Girolami & Serafini, Phys. Rev. Lett. 109, 190502 (2012), Eq. (9) and the symmetric case;
+    Giedke, Wolf, Krüger, Werner & Cirac, Phys. Rev. Lett. 91, 107901 (2003) (optimal pure state of
+    symmetric states); Marian & Marian, Phys. Rev. Lett. 101, 220403 (2008) (general two-mode case).
+    """
+    a, b, _, _ = sigma_invariants(V2)
+    nu, _ = pt_symplectic_spectrum(V2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e2 = np.where(nu < 1.0, np.log((1.0 + nu**2) / (2.0 * nu)), 0.0)
+    symmetric = np.abs(a - b) <= rtol * np.maximum(a, b)
+    return np.where(symmetric, e2, np.nan)
+
+
+def duan(V2: np.ndarray) -> np.ndarray:
+    """Duan et al.'s sum for u = X₁ + X₂, v = Y₁ − Y₂, minimized over local phase rotations, halved.
+
+    [Var(u) + Var(v)] / 2 ≥ 1 for every separable state (vacuum variance 1/2); < 1 proves
+    entanglement.  The minimum over rotations R(θ₁) ⊕ R(θ₂) is closed form: with s₁ ≥ s₂ the
+    singular values of the cross block C, it is (tr A + tr B)/2 − (s₁ + s₂) if det C < 0, else
+    (tr A + tr B)/2 − (s₁ − s₂).  Sufficient, not necessary (necessary too for symmetric
+    squeezed thermal states, where it equals ν̃₋ of σ = 2V).
+
+    References
+    ----------
+    Duan, Giedke, Cirac & Zoller, Phys. Rev. Lett. 84, 2722 (2000), Eq. (5) with a = 1.
+    """
+    _, A, B, C = _blocks(V2)
+    sv = np.linalg.svd(C, compute_uv=False)
+    detc = _det2(C)
+    cross = np.where(detc < 0, sv[..., 0] + sv[..., 1], sv[..., 0] - sv[..., 1])
+    tr = np.trace(A, axis1=-2, axis2=-1) + np.trace(B, axis1=-2, axis2=-1)
+    return (tr / 2.0 - cross) / (2.0 * VACUUM_VARIANCE)
+
+
+def simon(V2: np.ndarray) -> np.ndarray:
+    """Simon's PPT expression det A det B + (¼ − |det C|)² − tr(AJCJBJCᵀJ) − ¼(det A + det B).
+
+    ≥ 0 for every separable two-mode Gaussian state, < 0 exactly when the state is entangled
+    (PPT is necessary and sufficient for 1×1 modes).  Vacuum variance 1/2, as in the reference.
+
+    References
+    ----------
+    Simon, Phys. Rev. Lett. 84, 2726 (2000), Eq. (17).
+    """
+    _, A, B, C = _blocks(V2)
+    J = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    Ct = np.swapaxes(C, -1, -2)
+    tr = np.trace(A @ J @ C @ J @ B @ J @ Ct @ J, axis1=-2, axis2=-1)
+    dA, dB = _det2(A), _det2(B)
+    return dA * dB + (0.25 - np.abs(_det2(C))) ** 2 - tr - 0.25 * (dA + dB)
+
+
+def squeezing_db(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest quadrature variance of each mode over all phases, in dB relative to vacuum.
+
+    10 log₁₀(λ_min(A)/(1/2)); negative means squeezed below the vacuum level.
+    """
+    _, A, B, _ = _blocks(V2)
+    return (10.0 * np.log10(np.linalg.eigvalsh(A)[..., 0] / VACUUM_VARIANCE),
+            10.0 * np.log10(np.linalg.eigvalsh(B)[..., 0] / VACUUM_VARIANCE))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One named measure: the outputs it gives (names with ``1``/``2`` for the pair's modes), unit and meaning."""
+
+    name: str
+    outputs: tuple[str, ...]
+    unit: str
+    description: str
+    function: Callable[[np.ndarray], np.ndarray | tuple[np.ndarray, ...]]
+
+    def evaluate(self, V2: np.ndarray) -> dict[str, np.ndarray]:
+        out = self.function(V2)
+        out = out if isinstance(out, tuple) else (out,)
+        return dict(zip(self.outputs, out))
+
+
+#: Every measure by name (``--measure`` values); outputs are the data variable names.
+MEASURES: dict[str, Measure] = {m.name: m for m in [
+    Measure("E_N", ("E_N",), "1", "logarithmic negativity (Vidal & Werner 2002)", log_negativity),
+    Measure("E_2", ("E_2",), "1", "Gaussian Renyi-2 entanglement, symmetric pairs only, NaN otherwise (Adesso, Girolami & Serafini, PRL 109, 190502)",
+            renyi2_entanglement),
+    Measure("steering", ("steering_12", "steering_21"), "1",
+            "Gaussian EPR steering, first mode steers second / second steers first (Kogias et al., PRL 114, 060403)",
+            steering),
+    Measure("discord", ("discord_2", "discord_1"), "1",
+            "Gaussian quantum discord, measurement on the second / first mode (Adesso & Datta, PRL 105, 030501)",
+            gaussian_discord),
+    Measure("mutual_information", ("mutual_information",), "1", "von Neumann mutual information (nats)",
+            mutual_information),
+    Measure("duan", ("duan",), "1", "Duan sum over local phases / 2; < 1 proves entanglement (PRL 84, 2722)", duan),
+    Measure("simon", ("simon",), "1", "Simon's PPT expression; < 0 iff entangled (PRL 84, 2726)", simon),
+    Measure("squeezing", ("squeezing_1", "squeezing_2"), "dB",
+            "smallest quadrature variance of the first / second mode relative to vacuum", squeezing_db),
+]}
+
+
+def measure_outputs(names) -> list[str]:
+    """Data variable names produced by the given measures, validated."""
+    from ..errors import ParameterError
+
+    out: list[str] = []
+    for n in names:
+        if n not in MEASURES:
+            raise ParameterError("measure", n, "one of " + ", ".join(MEASURES))
+        out += MEASURES[n].outputs
+    return out
+
+
+def evaluate_measures(V2: np.ndarray, names) -> dict[str, np.ndarray]:
+    """Every output of the named measures on a stack of two-mode covariances."""
+    out: dict[str, np.ndarray] = {}
+    for n in names:
+        measure_outputs([n])
+        out.update(MEASURES[n].evaluate(V2))
+    return out
