@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 
 import cascom_sim as cs
-from cascom_sim.report.plotting import axis_label, axis_values, footer_text, plot_sweep
+from cascom_sim.report.plotting import axis_label, axis_values, changed_parameters, footer_text, plot_sweep
 from cascom_sim.runs.sweep import Axis, run_sweep
 
 
@@ -33,5 +33,6 @@ def test_footer_lists_exactly_the_parameters_that_differ_from_the_defaults():
     text = footer_text(dict(res.dataset.attrs), swept=("detuning",))
     assert "units literal" in text and "model paper" in text
     assert "P = 20 mW" in text and "η = 0.5" in text
+    assert "m = 2 fg" in changed_parameters({"mass": 2e-18}) and "T = 22 µK" in changed_parameters({"temperature": 22e-6})
     assert "Δθ" not in text and "Δ/ω_m" not in text  # Δθ = 0.25π is the default; detuning is swept
     assert "all other parameters" in footer_text(dict(run_sweep([Axis("eta", 0, 1, 2)]).dataset.attrs), ("eta",))

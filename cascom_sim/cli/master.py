@@ -115,22 +115,6 @@ def cmd_master(args) -> int:
 
 
 def _plot(results, pair, s, path):
-    import matplotlib
+    from ..report.plotting import plot_master_convergence
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    dims = [r.stats["hilbert_dim"] for r in results]
-    fig, ax = plt.subplots(figsize=(5.6, 4), dpi=110)
-    ax.loglog(dims, [r.relative_difference for r in results], "o-", label=r"$\|V_{ME}-V_{Lyap}\|_F/\|V_{Lyap}\|_F$")
-    ax.loglog(dims, [max(r.top_level_population, 1e-16) for r in results], "s--", label="top Fock level population")
-    for r, d in zip(results, dims):
-        ax.annotate(",".join(map(str, r.cutoffs)), (d, r.relative_difference), fontsize=7)
-    ax.set_xlabel("Hilbert-space dimension")
-    o = s.options
-    ax.set_title(f"Master equation vs Lyapunov\nmodel={o.model}, units={o.units}, coupling={o.coupling}, "
-                 f"bath={o.bath}", fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    plot_master_convergence(results, s, path)

@@ -57,7 +57,7 @@ ax2.set_xlabel(r"time $t$ ($\mu$s)")
 ax2.set_ylabel(r"$E_N(a_1, b_1)$")
 ax2.legend()
 ax1.set_title("QuTiP master equation vs exact covariance propagation\n"
-              "model paper (η = 0), scaled case: ω_m/2π = 1 MHz, n ≤ 0.13")
+              r"model paper ($\eta = 0$), scaled case: $\omega_m/2\pi$ = 1 MHz, $n \leq 0.13$")
 
 # %% [markdown]
 # For the paper's own model at η > 0 and cos φ ≠ 0 no master equation exists: its (A, D) violates

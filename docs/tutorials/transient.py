@@ -27,7 +27,7 @@ model = cs.build_model(params)
 times = np.linspace(0.0, 0.5e-6, 151)
 V0 = initial_covariance(params)          # optical vacuum, mechanics thermal at n_m
 exact = evolve_covariance(model, times, V0, pair)
-ensemble = evolve_ensemble(model, times, V0, 4000, seed=2024, pair=pair)
+ensemble = evolve_ensemble(model, times, V0, 16_000, seed=2024, pair=pair)
 print(exact)
 print(ensemble)
 
@@ -48,7 +48,7 @@ ax.plot(t, exact.E_N, color="k", label="exact covariance propagation")
 ax.axhline(exact.stationary_E_N, color="C1", ls="--", lw=1, label="Lyapunov steady state")
 ax.set_xlabel(r"time $t$ ($\mu$s)")
 ax.set_ylabel(r"$E_N(a_1, b_1)$")
-ax.set_title("Entanglement build-up, single cavity at Δ = ω_m\n"
+ax.set_title(r"Entanglement build-up, single cavity at $\Delta = \omega_m$" + "\n"
              "model paper (η = 0), consistent reading; stable, physical")
 ax.legend(loc="lower right")
 
@@ -58,7 +58,7 @@ ax.legend(loc="lower right")
 #
 # ```bash
 # cascom evolve --set eta=0 --set detuning=1 --set mass=2e-17 --set power=0.2 --set temperature=0.01 \
-#               --pair a1,b1 --method langevin --trajectories 4000 --t-end 5e-7 --plot buildup.png
+#               --pair a1,b1 --method langevin --trajectories 16000 --t-end 5e-7 --plot buildup.png
 # ```
 #
 # For an **unstable** model the same solvers report the growth rate instead of a number from a diverging
