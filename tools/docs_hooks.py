@@ -171,7 +171,8 @@ def _run_code(code: str, namespace: dict, filename: str) -> str:
         exec(compile(tree, filename, "exec"), namespace)
         if last is not None:
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
-            if value is not None:
+            # like a notebook, but without the repr of a matplotlib artist (the figure is shown instead)
+            if value is not None and not type(value).__module__.startswith("matplotlib"):
                 print(repr(value))
     return buf.getvalue()
 
