@@ -34,6 +34,9 @@ class ParameterSpec:
     low_inclusive: bool = True
     high_inclusive: bool = True
     description: str = ""
+    #: (smallest, largest) |value| other than 0 the computation survives: beyond them a derived rate
+    #: (g0, ε, Δ, n_m, …) overflows, underflows or loses every digit (e.g. cos of a phase of 1e300·π)
+    representable: tuple[float, float] = (0.0, math.inf)
 
     def allowed(self) -> str:
         lo = "≤" if self.low_inclusive else "<"
@@ -45,11 +48,26 @@ class ParameterSpec:
             return f"{self.low:g} {lo} {self.name} < inf ({unit})"
         return f"{self.low:g} {lo} {self.name} {hi} {self.high:g} ({unit})"
 
+    def survivable(self) -> str:
+        lo, hi = self.representable
+        return f"{self.allowed()}, with {lo:g} ≤ |{self.name}| ≤ {hi:g} where nonzero (beyond, derived rates " \
+               "overflow, underflow or lose precision)"
+
     def validate(self, value: Any) -> Any:
+        """The value as a float (or float array), or :class:`ParameterError`.
+
+        Only real numbers count: bools, strings, bytes and complex numbers are refused even where
+        NumPy would convert them (``True`` is not a temperature, ``"1e-3"`` is not a mass).
+        """
+        if isinstance(value, (bool, np.bool_, str, bytes, np.str_, np.bytes_)):
+            raise ParameterError(self.name, value, "a real number: " + self.allowed())
         try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise ParameterError(self.name, value, self.allowed()) from None
+            raw = np.asarray(value)
+            if raw.dtype.kind not in "iuf":
+                raise TypeError
+            arr = raw.astype(float)
+        except (TypeError, ValueError, OverflowError):
+            raise ParameterError(self.name, value, "a real number: " + self.allowed()) from None
         if arr.size == 0:
             raise ParameterError(self.name, value, self.allowed())
         bad = ~np.isfinite(arr)
@@ -58,6 +76,12 @@ class ParameterSpec:
         if np.any(bad):
             first = arr[bad].flat[0] if arr.ndim else float(arr)
             raise ParameterError(self.name, float(first), self.allowed())
+        lo, hi = self.representable
+        mag = np.abs(arr)
+        bad = (mag != 0) & ((mag < lo) | (mag > hi))
+        if np.any(bad):
+            first = arr[bad].flat[0] if arr.ndim else float(arr)
+            raise ParameterError(self.name, float(first), self.survivable())
         return float(arr) if arr.ndim == 0 else arr
 
 
@@ -65,23 +89,23 @@ _INF = math.inf
 SPECS: dict[str, ParameterSpec] = {
     s.name: s
     for s in [
-        ParameterSpec("omega_m", "Hz", 88.54e6, 0.0, low_inclusive=False,
+        ParameterSpec("omega_m", "Hz", 88.54e6, 0.0, low_inclusive=False, representable=(1e-3, 1e18),
                       description="mechanical frequency ω_m/2π"),
-        ParameterSpec("kappa", "Hz", 45e6, 0.0, low_inclusive=False,
+        ParameterSpec("kappa", "Hz", 45e6, 0.0, low_inclusive=False, representable=(1e-3, 1e18),
                       description="optical amplitude decay rate κ/2π"),
-        ParameterSpec("gamma_m", "Hz", 2.2e3, 0.0, description="mechanical damping rate γ_m/2π"),
-        ParameterSpec("wavelength", "m", 780e-9, 0.0, low_inclusive=False,
+        ParameterSpec("gamma_m", "Hz", 2.2e3, 0.0, representable=(1e-12, 1e18), description="mechanical damping rate γ_m/2π"),
+        ParameterSpec("wavelength", "m", 780e-9, 0.0, low_inclusive=False, representable=(1e-15, 1e6),
                       description="pump and cavity wavelength λ (ω_d = ω_c = 2πc/λ)"),
-        ParameterSpec("power", "W", 15e-3, 0.0, description="input power P of each pump"),
-        ParameterSpec("length", "m", 100e-3, 0.0, low_inclusive=False, description="cavity length l"),
-        ParameterSpec("mass", "kg", 20e-12, 0.0, low_inclusive=False,
+        ParameterSpec("power", "W", 15e-3, 0.0, representable=(1e-40, 1e12), description="input power P of each pump"),
+        ParameterSpec("length", "m", 100e-3, 0.0, low_inclusive=False, representable=(1e-15, 1e6), description="cavity length l"),
+        ParameterSpec("mass", "kg", 20e-12, 0.0, low_inclusive=False, representable=(1e-35, 1e6),
                       description="effective mass m of each movable mirror"),
         ParameterSpec("eta", "1", 1.0, 0.0, 1.0, description="fibre transmission η between the cavities"),
-        ParameterSpec("phi_pi", "π rad", 0.8, -_INF, description="fibre phase φ/π"),
-        ParameterSpec("dtheta_pi", "π rad", 0.25, -_INF,
+        ParameterSpec("phi_pi", "π rad", 0.8, -_INF, representable=(0.0, 1e6), description="fibre phase φ/π"),
+        ParameterSpec("dtheta_pi", "π rad", 0.25, -_INF, representable=(0.0, 1e6),
                       description="pump phase difference Δθ/π = (θ1 − θ2)/π, θ2 = 0"),
-        ParameterSpec("temperature", "K", 0.1, 0.0, description="mechanical bath temperature T"),
-        ParameterSpec("detuning", "ω_m", 1.4, -_INF, description="effective detuning Δ/ω_m"),
+        ParameterSpec("temperature", "K", 0.1, 0.0, representable=(0.0, 1e9), description="mechanical bath temperature T"),
+        ParameterSpec("detuning", "ω_m", 1.4, -_INF, representable=(0.0, 1e6), description="effective detuning Δ/ω_m"),
         ParameterSpec("kappa_r_fraction", "1", 0.5, 0.0, 1.0,
                       description="two-channel model: κ_R/κ, decay into the 1→2 fibre channel"),
         ParameterSpec("kappa_l_fraction", "1", 0.5, 0.0, 1.0,
