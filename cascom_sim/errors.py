@@ -21,6 +21,23 @@ class ParameterError(CascomError, ValueError):
         super().__init__(f"parameter {name!r} = {value!r} is invalid: allowed {allowed}")
 
 
+class WorkTooLargeError(ParameterError):
+    """A run would need more memory or work than its budget; the message gives the estimate and the override."""
+
+    def __init__(self, what: str, estimate: str, budget: str, override: str):
+        self.name, self.value, self.allowed = override, estimate, budget
+        CascomError.__init__(self, f"{what} needs about {estimate}, above the budget of {budget}: "
+                                   f"reduce it, or raise the budget with {override}")
+
+
+class SolverError(CascomError):
+    """A numerical method failed on valid input; ``hint`` says what to try."""
+
+    def __init__(self, message: str, hint: str = ""):
+        self.hint = hint
+        super().__init__(message + (f"; try {hint}" if hint else ""))
+
+
 class UnstableSystemError(CascomError):
     """The drift matrix has an eigenvalue with non-negative real part: no steady state exists."""
 

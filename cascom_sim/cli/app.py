@@ -8,7 +8,7 @@ import sys
 import warnings
 
 from .._version import __version__
-from ..errors import CascomError
+from ..errors import CascomError, ParameterError
 from . import evolve, floquet, master, steady, sweep, validate
 from .common import Parser, common_arguments
 
@@ -45,14 +45,31 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 
 def _run(args) -> int:
+    """Run a subcommand: a user's mistake exits 2, a solver's failure 1, each as one line on stderr."""
     try:
         return args.func(args)
-    except CascomError as exc:
-        print(f"cascom: error: {exc}", file=sys.stderr)
+    except ParameterError as exc:
+        _say(f"error: {exc}")
         return 2
+    except CascomError as exc:
+        _say(f"failed: {exc}")
+        return 1
     except KeyboardInterrupt:
-        print("cascom: interrupted", file=sys.stderr)
+        _say("interrupted (rerun the same command to resume from its checkpoint, if it had one)")
         return 130
+    except MemoryError:
+        _say("failed: out of memory; use fewer points, times or trajectories")
+        return 1
+    except OSError as exc:  # e.g. the disk filled up while writing
+        _say(f"failed: {exc.strerror or exc} ({exc.filename})" if exc.filename else f"failed: {exc}")
+        return 1
+    except Exception as exc:  # last resort: still one line, but this is a bug to report
+        _say(f"internal error: {type(exc).__name__}: {exc} (please report this with the command line)")
+        return 1
+
+
+def _say(text: str) -> None:
+    print("cascom: " + " ".join(str(text).split()), file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,33 @@ def common_arguments() -> argparse.ArgumentParser:
     return p
 
 
+def plot_formats() -> tuple[str, ...]:
+    """File extensions matplotlib can write ('.png', '.pdf', …)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return tuple("." + k for k in FigureCanvasBase.get_supported_filetypes())
+
+
+def check_outputs(args) -> None:
+    """--out and --plot must be writable files (and --plot a known format) before anything is computed."""
+    from ..runs.storage import check_output_path
+
+    out = getattr(args, "out", None)
+    plot = getattr(args, "plot", None)
+    if out is not None:
+        check_output_path(out, "out")
+    if plot is not None:
+        check_output_path(plot, "plot", plot_formats())
+    if out is not None and plot is not None and Path(out).absolute() == Path(plot).absolute():
+        raise ParameterError("plot", plot, "a file other than --out")
+
+
 def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
+    """Parameters, options and pair from --config, --set and the flags; outputs checked first.
+
+    Sets ``args.explicit_parameters``: the names given in --config or --set (a swept axis may not be one).
+    """
+    check_outputs(args)
     values: dict[str, Any] = {}
     opts: dict[str, Any] = {}
     if args.config:
@@ -52,11 +79,13 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
     for text in args.set:
         name, v = parse_assignment(text)
         values[name] = v
+    args.explicit_parameters = set(values)
     params = Parameters.from_mapping(values)
     for key in ("model", "units", "coupling", "bath"):
         if getattr(args, key) is not None:
             opts[key] = getattr(args, key)
-    pair_text = args.pair or opts.pop("pair", None) or "b1,b2"
+    pair_text = args.pair if args.pair is not None else opts.pop("pair", None)
+    pair_text = "b1,b2" if pair_text is None else pair_text
     opts.pop("pair", None)
     options = ModelOptions(**opts)
     pair = resolve_pair(str(pair_text), MODES)
@@ -69,9 +98,19 @@ def add_execution_arguments(p) -> None:
     g.add_argument("--workers", type=int, default=1,
                    help="run chunks on a local Dask cluster of N workers (local processes if Dask is absent)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler (it runs the code it is sent: only a cluster you trust)")
+    g.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
+                   help="refuse runs estimated to need more memory than this (default 4 GB)")
     g.add_argument("--checkpoint", default=None, metavar="DIR",
                    help="directory of finished chunks; rerun the same command to resume (default: OUT.chunks "
                         "when --out is given, removed after success)")
+
+
+def memory_budget(args) -> float:
+    """--max-memory in bytes (the flag is in GB)."""
+    gb = args.max_memory
+    if not (np.isfinite(gb) and gb > 0):
+        raise ParameterError("max-memory", gb, "a number of GB > 0")
+    return gb * 1e9
 
 
 def execution_from_args(args, out=None):

@@ -9,21 +9,21 @@ import numpy as np
 from ..errors import ParameterError
 from ..progress import NoProgress, TqdmProgress
 from ..runs.sweep import ENGINES, Axis, run_sweep
-from .common import add_execution_arguments, execution_from_args, resolve
+from .common import add_execution_arguments, execution_from_args, memory_budget, resolve
 
 
 def cmd_sweep(args) -> int:
     params, options, pair = resolve(args)
     axes = [Axis.parse(args.x)] + ([Axis.parse(args.y)] if args.y else [])
     for a in axes:
-        if a.name in {t.partition("=")[0].strip() for t in args.set}:
-            raise ParameterError(a.name, "both swept and --set", "either swept or fixed, not both")
+        if a.name in args.explicit_parameters:
+            raise ParameterError(a.name, "both swept and fixed (--set or --config)", "either swept or fixed, not both")
     progress = NoProgress() if args.json else TqdmProgress()
     execution, cleanup = execution_from_args(args, args.out)
     if args.threads is not None and args.threads < 1:
         raise ParameterError("threads", args.threads, "an integer ≥ 1")
     res = run_sweep(axes, base=params, options=options, pair=pair, progress=progress, execution=execution,
-                    engine=args.engine, threads=args.threads)
+                    engine=args.engine, threads=args.threads, max_memory=memory_budget(args))
     path = res.save(args.out)
     if cleanup:
         import shutil

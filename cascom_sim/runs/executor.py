@@ -240,41 +240,78 @@ def _dask_client(execution: Execution):
 
 
 def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = None, key: str = "",
-               progress=None, description: str = "chunks") -> list:
+               progress=None, description: str = "chunks", reduce: Callable | None = None, initial=None):
     """``[func(t) for t in tasks]``, run as ``execution`` says, resuming from its checkpoint.
+
+    Parameters
+    ----------
+    reduce : callable(acc, result) -> acc, optional
+        Merge results as they arrive instead of keeping them: ``reduce`` is applied strictly in task
+        order (a result that finishes early waits, at most a small window of them), so the merged value
+        does not depend on where or in which order chunks ran.  Memory stays bounded by the window.
+    initial
+        The accumulator ``reduce`` starts from.
 
     Returns
     -------
-    list
-        Results in task order; ``stats`` of what was loaded and computed is attached as
-        ``run_chunks.last_stats`` for tests and reports.
+    list or accumulator
+        Results in task order, or the merged accumulator with ``reduce``.  What was loaded, computed
+        and rejected is attached as ``run_chunks.last_stats`` for tests and reports.
     """
     execution = Execution() if execution is None else execution
     progress = NoProgress() if progress is None else progress
-    results: list = [None] * len(tasks)
-    ckpt = (_Checkpoint(execution.checkpoint, key, len(tasks), execution.replace_checkpoint)
+    n = len(tasks)
+    results: list | None = [None] * n if reduce is None else None
+    ckpt = (_Checkpoint(execution.checkpoint, key, n, execution.replace_checkpoint)
             if execution.checkpoint else None)
-    todo = []
-    for i in range(len(tasks)):
+    on_disk: set[int] = set()  # validated chunks; with `reduce` they are reloaded when their turn comes
+    for i in range(n):
         r = ckpt.load(i) if ckpt else None
-        if r is None:
-            todo.append(i)
-        else:
-            results[i] = r
+        if r is not None:
+            on_disk.add(i)
+            if results is not None:
+                results[i] = r
+    todo = [i for i in range(n) if i not in on_disk]
     rejected = list(ckpt.rejected) if ckpt else []
     if rejected:
         detail = "; ".join(f"chunk {i}: {why}" for i, why in rejected[:3]) + ("; …" if len(rejected) > 3 else "")
         warnings.warn(f"checkpoint {execution.checkpoint}: {len(rejected)} chunk(s) failed validation and are "
                       f"recomputed ({detail})", CascomWarning, stacklevel=2)
-    progress.start(len(tasks), description)
-    progress.advance(len(tasks) - len(todo))
+    progress.start(n, description)
+    progress.advance(n - len(todo))
+    state = {"acc": initial, "next": 0}
+    pending: dict[int, object] = {}
+
+    def merge_ready():
+        while state["next"] < n:
+            i = state["next"]
+            if i in pending:
+                r = pending.pop(i)
+            elif i in on_disk:
+                r = ckpt.load(i)
+                if r is None:  # changed on disk since it was validated: recompute here
+                    r = func(tasks[i])
+                    ckpt.save(i, r)
+            else:
+                return
+            state["acc"] = reduce(state["acc"], r)
+            state["next"] = i + 1
 
     def done(i, r):
-        results[i] = r
         if ckpt:
             ckpt.save(i, r)
+        if results is not None:
+            results[i] = r
+        else:
+            pending[i] = r
+            merge_ready()
         progress.advance()
 
+    if reduce is not None:
+        merge_ready()
+    # results held at once (running + finished but not yet merged) stay below this
+    window = max(2, 2 * execution.workers)
+    queue = iter(todo)
     try:
         if not todo:
             pass
@@ -283,25 +320,50 @@ def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = No
             try:
                 from distributed import as_completed
 
-                futures = {client.submit(func, tasks[i], pure=False): i for i in todo}
-                for fut in as_completed(futures):
-                    done(futures[fut], fut.result())
+                running: dict = {}
+                ac = as_completed()
+
+                def submit_more():
+                    while len(running) + len(pending) < window:
+                        i = next(queue, None)
+                        if i is None:
+                            return
+                        fut = client.submit(func, tasks[i], pure=False)
+                        running[fut] = i
+                        ac.add(fut)
+
+                submit_more()
+                for fut in ac:
+                    done(running.pop(fut), fut.result())
+                    submit_more()
             finally:
                 client.close()
                 if cluster is not None:
                     cluster.close()
         elif execution.workers > 1:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
             with ProcessPoolExecutor(max_workers=execution.workers) as ex:
-                futures = {ex.submit(func, tasks[i]): i for i in todo}
-                for fut in as_completed(futures):
-                    done(futures[fut], fut.result())
+                running = {}
+                while True:
+                    while len(running) + len(pending) < window:
+                        i = next(queue, None)
+                        if i is None:
+                            break
+                        running[ex.submit(func, tasks[i])] = i
+                    if not running:
+                        break
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in sorted(finished, key=running.get):
+                        done(running.pop(fut), fut.result())
         else:
             for i in todo:
                 done(i, func(tasks[i]))
     finally:
         progress.close()
-    run_chunks.last_stats = {"tasks": len(tasks), "loaded": len(tasks) - len(todo), "computed": len(todo),
+    if reduce is not None:
+        merge_ready()
+        assert state["next"] == n, "every chunk is merged exactly once"
+    run_chunks.last_stats = {"tasks": n, "loaded": n - len(todo), "computed": len(todo),
                              "rejected": [i for i, _ in rejected]}
-    return results
+    return results if reduce is None else state["acc"]

@@ -36,6 +36,47 @@ def atomic_write(path: str | Path, write) -> Path:
     return path
 
 
+def check_output_path(path: str | Path, option: str = "out", suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse, before any computation, an output path the final write would fail on.
+
+    The path must not be a directory or another non-regular file, an existing file must be writable,
+    and its nearest existing parent must be a writable directory (missing folders are created on
+    writing).  ``suffixes`` (lower case, with the dot) restricts the extension.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``option`` and what is wrong.
+    """
+    from ..errors import ParameterError
+
+    text = str(path)
+    try:
+        p = Path(text)
+        if not text.strip() or text.endswith(("/", os.sep)):
+            raise ParameterError(option, text, "a file name")
+        if p.is_dir():
+            raise ParameterError(option, text, "a file path, not a directory")
+        if p.exists() and not p.is_file():
+            raise ParameterError(option, text, "a regular file")
+        if p.exists() and not os.access(p, os.W_OK):
+            raise ParameterError(option, text, "a writable file")
+        parent = p.absolute().parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            raise ParameterError(option, text, f"a path in a writable directory ({parent} is not one)")
+        if len(p.name.encode()) > 255 - 32:  # room for the temporary file's prefix and suffix
+            raise ParameterError(option, text, "a file name shorter than 220 bytes")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ParameterError):
+            raise
+        raise ParameterError(option, text, f"a usable file path ({exc})") from None
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise ParameterError(option, text, "a file ending in " + " or ".join(suffixes))
+    return p
+
+
 #: long_name, units of the variables the package writes (flags are in :data:`CF_FLAGS`).
 CF_VARIABLES = {
     "E_N": ("logarithmic negativity of the mode pair (NaN where unstable or not bona fide)", "1"),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..errors import ParameterError
+from ..errors import ParameterError, WorkTooLargeError
 from ..gaussian import covariance as gaussian
 from ..gaussian.lyapunov import solve_lyapunov
 from ..gaussian.stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
@@ -183,6 +183,27 @@ _DESCRIPTIONS = {
 }
 
 
+#: default memory budget of a sweep (bytes)
+MAX_MEMORY = 4e9
+
+
+def sweep_bytes(n_points: int, n_axes: int) -> float:
+    """Estimated peak memory of a sweep: coordinate grids (two copies) and the result variables (twice,
+    as chunks and concatenated), ~ (16·axes + 100) bytes per point."""
+    return float(n_points) * (16 * n_axes + 100)
+
+
+def check_sweep_size(nums: Sequence[int], max_memory: float = MAX_MEMORY) -> None:
+    """Refuse, before allocating, a grid whose estimated memory exceeds ``max_memory`` bytes."""
+    if not (isinstance(max_memory, (int, float)) and not isinstance(max_memory, bool) and max_memory > 0):
+        raise ParameterError("max_memory", max_memory, "a number of bytes > 0")
+    points = float(np.prod([float(n) for n in nums]))
+    need = sweep_bytes(points, len(nums))
+    if need > max_memory:
+        raise WorkTooLargeError(f"a sweep of {points:.3g} points", f"{need / 1e9:.3g} GB",
+                                f"{max_memory / 1e9:.3g} GB", "--max-memory GB (API: max_memory=bytes)")
+
+
 def _sweep_task(task) -> dict[str, np.ndarray]:
     base, options, pair, values, engine, threads = task
     return evaluate_points(base.replace(**values), options, pair, engine, threads)
@@ -190,7 +211,8 @@ def _sweep_task(task) -> dict[str, np.ndarray]:
 
 def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: ModelOptions | None = None,
               pair: Sequence[str] = ("b1", "b2"), chunk: int = 4096, progress=None,
-              execution=None, engine: str = "compiled", threads: int | None = None) -> SweepResult:
+              execution=None, engine: str = "compiled", threads: int | None = None,
+              max_memory: float = MAX_MEMORY) -> SweepResult:
     """Evaluate the steady state over a 1-D or 2-D grid of parameters.
 
     Parameters
@@ -212,10 +234,17 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     threads : int, optional
         Threads per chunk for the compiled engine (default: every core this process may use, or 1
         when chunks already run on several processes); results do not depend on it.
+    max_memory : float
+        Budget in bytes for the grid and its results (estimated before anything is allocated).
 
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    WorkTooLargeError
+        When the estimated memory exceeds ``max_memory``; the message gives the estimate.
     """
     axes = tuple(axes)
     if not 1 <= len(axes) <= 2 or len({a.name for a in axes}) != len(axes):
@@ -225,6 +254,9 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     pair = tuple(pair)
     gaussian.pair_indices(pair)
     progress = NoProgress() if progress is None else progress
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ParameterError("chunk", chunk, "an integer ≥ 1 (points per batch)")
+    check_sweep_size([a.num for a in axes], max_memory)
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
     if threads is None:

@@ -369,6 +369,11 @@ def _run_block(args) -> np.ndarray:
     return sums
 
 
+def _add_in_place(total: np.ndarray, block: np.ndarray) -> np.ndarray:
+    total += block
+    return total
+
+
 def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, n_trajectories: int,
                     seed: int = 0, pair=None, method: str = "langevin", substeps: int = 1,
                     workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None) -> Evolution:
@@ -422,12 +427,12 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
 
     execution = Execution(workers=int(workers)) if execution is None else execution
     d = A.shape[-1]
-    total = np.zeros((t.size, N_GROUPS, d, d))
     key = run_key("ensemble", A, D, np.asarray(V0, float), t, seed, int(n_trajectories), method, int(substeps))
-    # summed in block order, so the result is the same bit for bit wherever the blocks ran
-    for res in run_chunks(_run_block, tasks, execution, key, progress,
-                          f"{method} ensemble (blocks of {BLOCK} trajectories)"):
-        total += res
+    # running sums: each block is added as it finishes, in block order, so the result is the same bit for
+    # bit wherever and in whichever order the blocks ran, and memory does not grow with the block count
+    total = run_chunks(_run_block, tasks, execution, key, progress,
+                       f"{method} ensemble (blocks of {BLOCK} trajectories)",
+                       reduce=_add_in_place, initial=np.zeros((t.size, N_GROUPS, d, d)))
     # group counts: trajectory i in group i mod G (blocks start at multiples of G)
     counts = np.zeros(N_GROUPS)
     for n in sizes:
