@@ -138,6 +138,35 @@ def model_block(model) -> dict:
 def by_mode(model, values) -> dict | None:
     """A per-mode array as {mode name: value}."""
     return None if values is None else dict(zip(model.modes, np.asarray(values).tolist()))
+def finite_or_none(obj):
+    """``obj`` with every non-finite float (NaN, ±inf) replaced by None, recursively: JSON has no NaN."""
+    if isinstance(obj, dict):
+        return {k: finite_or_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_none(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return finite_or_none(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def dumps(obj) -> str:
+    """Strict JSON (no NaN/Infinity tokens): non-finite numbers become null."""
+    import json
+
+    return json.dumps(finite_or_none(obj), allow_nan=False)
+
+
+def num(x, spec: str = ".4g", unit: str = "") -> str:
+    """A number for a table, or '—' where there is none (None, NaN, ±inf are never printed as numbers)."""
+    if x is None or not np.isfinite(x):
+        return "—"
+    return format(float(x), spec) + unit
 
 
 def matrix(M) -> list | None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 
-from ..errors import ParameterError
-from .common import add_execution_arguments, execution_from_args, model_block, parameters_block, resolve
+from ..errors import ParameterError, WorkTooLargeError
+from .common import (
+    add_execution_arguments,
+    dumps,
+    execution_from_args,
+    memory_budget,
+    model_block,
+    num,
+    parameters_block,
+    resolve,
+)
 from .driven import add_drive_arguments, run_driven_evolve, wants_drive
 
 #: Euler–Maruyama's step is chosen so that h·max|λ(A)| ≤ this; beyond the budget we refuse.
@@ -30,6 +38,8 @@ def register(sub, common) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--substeps", type=int, default=None, help="Euler steps per output interval (default: automatic)")
     p.add_argument("--tolerance", type=float, default=1e-3, help="E_N tolerance for the convergence time")
+    p.add_argument("--max-steps", type=float, default=None, metavar="N",
+                   help="refuse ensembles above N trajectory-steps (default 1e11, about 4 h on one core)")
     p.add_argument("--out", metavar="FILE.nc")
     p.add_argument("--plot", metavar="FILE.png")
     add_execution_arguments(p)
@@ -78,24 +88,53 @@ def evolve_json(ev, params) -> dict:
         "bona_fide_until": m.bona_fide_until,
         "convergence_time": m.convergence_time, "convergence_tolerance": m.tolerance,
         "max_E_N": m.max_E_N, "time_of_max_E_N": m.time_of_max, "birth_time": m.birth_time,
-        "growth_rate": m.growth_rate,
+        "growth_rate": m.growth_rate, "finite_until": m.finite_until,
         "trajectories": ev.n_trajectories, "seed": ev.seed, "stats": ev.stats,
     }
+
+
+def check_evolve_arguments(args) -> None:
+    """The numbers of ``cascom evolve`` that are not physics parameters, refused before any work."""
+    if args.points is not None and args.points < 2:
+        raise ParameterError("points", args.points, "an integer ≥ 2")
+    if args.t_end is not None and not (math.isfinite(args.t_end) and args.t_end > 0):
+        raise ParameterError("t-end", args.t_end, "a finite time > 0 (s)")
+    if not (math.isfinite(args.tolerance) and args.tolerance >= 0):
+        raise ParameterError("tolerance", args.tolerance, "a finite number ≥ 0 (E_N)")
+    if args.seed < 0:
+        raise ParameterError("seed", args.seed, "an integer ≥ 0")
+    if args.substeps is not None and args.substeps < 1:
+        raise ParameterError("substeps", args.substeps, "an integer ≥ 1 (or omit it for the automatic step)")
+    if args.method in ("langevin", "euler") and args.trajectories < 32:
+        raise ParameterError("trajectories", args.trajectories, "an integer ≥ 32")
+    if args.max_steps is not None and not (math.isfinite(args.max_steps) and args.max_steps > 0):
+        raise ParameterError("max-steps", args.max_steps, "a number > 0")
 
 
 def cmd_evolve(args) -> int:
     from ..models import build_model
     from ..progress import NoProgress, TqdmProgress
-    from ..solvers.dynamics import evolve_covariance, evolve_ensemble, initial_covariance
+    from ..solvers.dynamics import (
+        check_time_span,
+        evolve_covariance,
+        evolve_ensemble,
+        fastest_rate,
+        initial_covariance,
+    )
 
     params, options, pair = resolve(args)
-    if args.points is not None and args.points < 2:
-        raise ParameterError("points", args.points, "an integer ≥ 2")
+    check_evolve_arguments(args)
     if wants_drive(args):
         return run_driven_evolve(args, params, options, pair)
     if args.method == "piecewise":
         raise ParameterError("method", "piecewise", "covariance, ode, langevin or euler without a time-dependent drive")
     model = build_model(params, options)
+    budget = memory_budget(args)
+    d = model.drift.shape[-1]
+    n_points = args.points or (2001 if args.t_end is None else 201)
+    if n_points * d * d * 8.0 * 4 > budget:  # V(t) and its copies, before anything is allocated
+        raise WorkTooLargeError(f"{n_points} output times", f"{n_points * d * d * 32 / 1e9:.3g} GB",
+                                f"{budget / 1e9:.3g} GB", "--max-memory GB")
     if args.t_end is None:
         # resolve the build-up: span and step from the spectrum of A (5/γ_m drew a step on a 0.2 µs transient)
         from ..solvers.timedep import default_times
@@ -106,8 +145,7 @@ def cmd_evolve(args) -> int:
         t_end = float(times[-1])
     else:
         t_end = args.t_end
-        if not (math.isfinite(t_end) and t_end > 0):
-            raise ParameterError("t-end", args.t_end, "a finite time > 0 (s)")
+        check_time_span(model.drift, [t_end], args.method)
         times = np.linspace(0.0, t_end, args.points or 201)
     V0 = initial_covariance(params)
     progress = NoProgress() if args.json else TqdmProgress()
@@ -116,17 +154,25 @@ def cmd_evolve(args) -> int:
     else:
         substeps = 1
         if args.method == "euler":
-            rate = float(np.max(np.abs(np.linalg.eigvals(model.drift))))
-            substeps = args.substeps or max(1, math.ceil((times[1] - times[0]) * rate / EULER_STEP_FACTOR))
-            cost = substeps * (times.size - 1) * args.trajectories
-            if args.substeps is None and cost > EULER_BUDGET:
-                raise ParameterError(
-                    "method", "euler",
-                    f"a run Euler–Maruyama can afford: h·max|λ| ≤ {EULER_STEP_FACTOR} needs {cost:.2g} trajectory-steps "
-                    f"(> {EULER_BUDGET:.0e}); shorten --t-end or use --method langevin, exact at any step")
+            substeps = args.substeps
+            if substeps is None:
+                rate = fastest_rate(model.drift)
+                want = (times[1] - times[0]) * rate / EULER_STEP_FACTOR
+                cost = max(1.0, want) * (times.size - 1) * args.trajectories
+                if not math.isfinite(cost) or cost > EULER_BUDGET:
+                    raise ParameterError(
+                        "method", "euler",
+                        f"a run Euler–Maruyama can afford: h·max|λ| ≤ {EULER_STEP_FACTOR} needs {cost:.2g} "
+                        f"trajectory-steps (> {EULER_BUDGET:.0e}); shorten --t-end or use --method langevin, "
+                        "exact at any step")
+                substeps = max(1, math.ceil(want))
         execution, cleanup = execution_from_args(args, args.out)
+        limits = {"max_memory": budget}
+        if args.max_steps is not None:
+            limits["max_trajectory_steps"] = args.max_steps
         ev = evolve_ensemble(model, times, V0, args.trajectories, seed=args.seed, pair=pair, method=args.method,
-                             substeps=substeps, progress=progress, tolerance=args.tolerance, execution=execution)
+                             substeps=substeps, progress=progress, tolerance=args.tolerance, execution=execution,
+                             **limits)
     if args.out:
         from ..runs.storage import save_dataset
 
@@ -140,21 +186,24 @@ def cmd_evolve(args) -> int:
 
         plot_evolution(ev, args.plot, params=params)
     if args.json:
-        print(json.dumps(evolve_json(ev, params)))
+        print(dumps(evolve_json(ev, params)))
     else:
         m = ev.metrics
-        fmt = lambda x, u="": "—" if x is None else f"{x:.4g}{u}"  # noqa: E731
         print(f"cascom evolve — method {ev.method}, model {ev.model.label}, units reading {options.units}, "
               f"coupling {options.coupling}, bath {options.bath}, modes {','.join(ev.modes)}, pair {','.join(ev.pair)}")
         print(f"  stable: {ev.stable}   noise physical: {ev.noise_physical}   "
-              f"growth rate: {fmt(m.growth_rate, ' 1/s')}")
+              f"growth rate: {num(m.growth_rate, '.4g', ' 1/s')}")
         print(f"  t_end = {t_end:.4g} s, {times.size} points"
               + (f", {ev.n_trajectories} trajectories, seed {ev.seed}" if ev.n_trajectories else ""))
-        ci = "" if ev.E_N_ci is None else f"  (95 %: {ev.E_N_ci[-1, 0]:.4g} … {ev.E_N_ci[-1, 1]:.4g})"
-        print(f"  E_N(t_end) = {ev.E_N[-1]:.5g}{ci};  stationary (Lyapunov) E_N = {fmt(ev.stationary_E_N)}")
-        print(f"  max E_N = {m.max_E_N:.4g} at t = {m.time_of_max:.4g} s;  birth: {fmt(m.birth_time, ' s')};  "
-              f"within {m.tolerance:g} of stationary from: {fmt(m.convergence_time, ' s')}")
-        print(f"  V(t) bona fide until: {fmt(m.bona_fide_until, ' s') if m.bona_fide_until else 'always'}")
+        ci = "" if ev.E_N_ci is None or not np.isfinite(ev.E_N_ci[-1]).all() else \
+            f"  (95 %: {ev.E_N_ci[-1, 0]:.4g} … {ev.E_N_ci[-1, 1]:.4g})"
+        print(f"  E_N(t_end) = {num(ev.E_N[-1], '.5g')}{ci};  stationary (Lyapunov) E_N = {num(ev.stationary_E_N)}")
+        print(f"  max E_N = {num(m.max_E_N)} at t = {num(m.time_of_max, '.4g', ' s')};  "
+              f"birth: {num(m.birth_time, '.4g', ' s')};  "
+              f"within {m.tolerance:g} of stationary from: {num(m.convergence_time, '.4g', ' s')}")
+        print(f"  V(t) bona fide until: {num(m.bona_fide_until, '.4g', ' s') if m.bona_fide_until else 'always'}"
+              + (f";  V(t) overflows (unstable growth) from t = {m.finite_until:.4g} s: no E_N after that"
+                 if m.finite_until is not None else ""))
         print(f"  wall time: {ev.stats['wall_time_s']:.3g} s" + (f" → {args.out}" if args.out else "")
               + (f", plot {args.plot}" if args.plot else ""))
     return 0

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from ..errors import ParameterError
 from ..solvers.steady import steady_state, steady_states_from_bare_detuning
-from .common import by_mode, matrix, model_block, parameters_block, resolve
+from .common import by_mode, dumps, matrix, model_block, parameters_block, resolve
 
 
 def steady_json(s) -> dict:
@@ -77,7 +75,7 @@ def cmd_steady(args) -> int:
     params, options, pair = resolve(args)
     if args.bare_detuning is None:
         s = steady_state(params, options, pair)
-        print(json.dumps(steady_json(s)) if args.json else steady_table(s))
+        print(dumps(steady_json(s)) if args.json else steady_table(s))
         return 0
     if not np.isfinite(args.bare_detuning):
         raise ParameterError("bare-detuning", args.bare_detuning, "a finite number (Δ_c/ω_m)")
@@ -85,7 +83,7 @@ def cmd_steady(args) -> int:
         raise ParameterError("model", options.model, "'paper' with --bare-detuning")
     branches = steady_states_from_bare_detuning(params, args.bare_detuning, options, pair)
     if args.json:
-        print(json.dumps({"bare_detuning": args.bare_detuning, "branches": [steady_json(b) for b in branches]}))
+        print(dumps({"bare_detuning": args.bare_detuning, "branches": [steady_json(b) for b in branches]}))
     else:
         print(f"{len(branches)} mean-field branch(es) at Δ_c/ω_m = {args.bare_detuning:g}"
               + (" (bistability)" if len(branches) > 1 else ""))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from ..errors import ParameterError
 from ..progress import NoProgress, TqdmProgress
 from ..runs.sweep import ENGINES, Axis, run_sweep
-from .common import add_execution_arguments, execution_from_args, memory_budget, resolve
+from .common import add_execution_arguments, dumps, execution_from_args, memory_budget, resolve
 
 
 def cmd_sweep(args) -> int:
@@ -50,7 +48,7 @@ def cmd_sweep(args) -> int:
         "max_E_N": float(np.nanmax(ds["E_N"].values)) if finite.any() else None,
     }
     if args.json:
-        print(json.dumps(summary))
+        print(dumps(summary))
     else:
         print(f"cascom sweep — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
               f"bath {options.bath}, pair {','.join(pair)}")

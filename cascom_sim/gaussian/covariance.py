@@ -158,8 +158,11 @@ def smallest_pt_symplectic_eigenvalue(V2: np.ndarray) -> np.ndarray:
     determined (never ±inf).
     """
     V2 = np.asarray(V2, dtype=float)
+    # ν scales with V: work on V/max|V| so that (ΩṼ)² and det V cannot overflow for huge V
+    scale = np.max(np.abs(V2), axis=(-2, -1))
+    scale = np.where(scale > 0, scale, 1.0)
     P = np.array([1.0, 1.0, 1.0, -1.0])
-    Vt = V2 * P[:, None] * P[None, :]
+    Vt = V2 / scale[..., None, None] * P[:, None] * P[None, :]
     M = symplectic_form(2) @ Vt
     K = M @ M
     trK = np.trace(K, axis1=-2, axis2=-1)
@@ -169,7 +172,7 @@ def smallest_pt_symplectic_eigenvalue(V2: np.ndarray) -> np.ndarray:
     det = np.linalg.det(Vt)
     with np.errstate(divide="ignore", invalid="ignore"):
         nu2 = 2.0 * det / (sigma + np.sqrt(disc))
-    return np.sqrt(np.where(nu2 > 0, nu2, np.nan))
+    return scale * np.sqrt(np.where(nu2 > 0, nu2, np.nan))
 
 
 def log_negativity(V: np.ndarray, pair: Sequence[str | int] | None = None,

@@ -39,7 +39,7 @@ class Axis:
         if self.name not in SPECS:
             raise ParameterError(self.name, f"{self.start}:{self.stop}:{self.num}",
                                  "a parameter name among " + ", ".join(SPECS))
-        if not (isinstance(self.num, int) and self.num >= 1):
+        if not (isinstance(self.num, int) and not isinstance(self.num, bool) and self.num >= 1):
             raise ParameterError(f"{self.name} (NUM)", self.num, "an integer ≥ 1")
         for v in (self.start, self.stop):
             SPECS[self.name].validate(v)

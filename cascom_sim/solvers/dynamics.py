@@ -30,7 +30,7 @@ import scipy.integrate
 import scipy.linalg
 import scipy.stats
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SolverError, WorkTooLargeError
 from ..gaussian import covariance as gaussian
 from ..gaussian.lyapunov import solve_lyapunov
 from ..gaussian.stability import assess_stability
@@ -97,6 +97,38 @@ def step_propagator(A: np.ndarray, D: np.ndarray, h: float, V_inf: np.ndarray | 
     return phi, 0.5 * (Q + Q.T)
 
 
+#: the span may hold at most this many of the fastest time constants 1/max|λ(A)| (beyond, the time
+#: grid cannot resolve the dynamics and exponentials of A·t lose every digit)
+MAX_SPAN_RATES = 1e15
+#: ``method='ode'``: at most this many time constants (solve_ivp takes ~1 step per time constant)
+MAX_ODE_SPAN_RATES = 1e7
+
+
+def fastest_rate(A: np.ndarray) -> float:
+    """max |λ(A)| (1/s); the norm bound max|A|·n if the eigenvalues cannot be computed."""
+    A = np.asarray(A, dtype=float)
+    try:
+        return float(np.max(np.abs(np.linalg.eigvals(A))))
+    except np.linalg.LinAlgError:
+        return float(np.max(np.abs(A)) * A.shape[-1])
+
+
+def check_time_span(A, times, method: str = "covariance") -> None:
+    """Refuse a time span the method cannot resolve (or, for ``ode``, would take too many steps)."""
+    span = float(times[-1])
+    rate = fastest_rate(A)
+    limit = MAX_ODE_SPAN_RATES if method == "ode" else MAX_SPAN_RATES
+    if span * rate > limit:
+        if method == "ode":
+            steps = span * rate
+            raise WorkTooLargeError(f"--method ode over t_end = {span:.3g} s",
+                                    (f"{steps:.2g}" if np.isfinite(steps) else "more than 1e308") + " steps "
+                                    f"(max|λ| = {rate:.3g} 1/s)", f"{limit:.0e} steps",
+                                    "--method covariance (exact at any step) or a shorter --t-end")
+        raise ParameterError("t-end", span, f"a span of at most {limit:.0e} of the fastest time constants "
+                                            f"(1/max|λ(A)| = {1 / rate:.3g} s): ≤ {limit / rate:.3g} s")
+
+
 def _check_times(times) -> np.ndarray:
     t = np.asarray(times, dtype=float)
     if t.ndim != 1 or t.size < 1 or not np.all(np.isfinite(t)) or t[0] < 0 or np.any(np.diff(t) <= 0):
@@ -117,18 +149,23 @@ def propagate_covariance(A, D, V0, times, V_inf=None) -> np.ndarray:
     One (Φ, Q) per distinct step; O(1) matrix products per output time on a uniform grid.
     """
     t = _check_times(times)
-    out = np.empty((t.size,) + np.shape(V0))
+    out = np.full((t.size,) + np.shape(V0), np.nan)
     V = np.asarray(V0, dtype=float)
-    if t[0] > 0:
-        phi, Q = step_propagator(A, D, t[0], V_inf)
-        V = phi @ V @ phi.T + Q
-    out[0] = V
-    h = _uniform_step(t)
-    cache = step_propagator(A, D, h, V_inf) if h is not None else None
-    for k in range(1, t.size):
-        phi, Q = cache if cache is not None else step_propagator(A, D, t[k] - t[k - 1], V_inf)
-        V = phi @ V @ phi.T + Q
-        out[k] = 0.5 * (V + V.T)
+    # an unstable drift makes V overflow eventually: from then on V(t) is NaN (not a number to report)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if t[0] > 0:
+            phi, Q = step_propagator(A, D, t[0], V_inf)
+            V = phi @ V @ phi.T + Q
+        out[0] = V
+        h = _uniform_step(t)
+        cache = step_propagator(A, D, h, V_inf) if h is not None else None
+        for k in range(1, t.size):
+            if not np.all(np.isfinite(V)):
+                break
+            phi, Q = cache if cache is not None else step_propagator(A, D, t[k] - t[k - 1], V_inf)
+            V = phi @ V @ phi.T + Q
+            out[k] = 0.5 * (V + V.T)
+    out[~np.all(np.isfinite(out), axis=(-2, -1))] = np.nan
     return out
 
 
@@ -149,7 +186,7 @@ def covariance_ode(A, D, V0, times, method: str = "DOP853", rtol: float = 1e-10,
     sol = scipy.integrate.solve_ivp(rhs, (0.0, t[-1]), (np.asarray(V0) / scale).ravel(), t_eval=t,
                                     method=method, rtol=rtol, atol=atol, **kw)
     if not sol.success:
-        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+        raise SolverError(f"solve_ivp failed: {sol.message}", "--method covariance (exact at any step)")
     return sol.y.T.reshape(t.size, n, n) * scale
 
 
@@ -159,27 +196,47 @@ class TransientMetrics:
     """What users ask of a transient (times in s).
 
     convergence_time: first time after which |E_N(t) − E_N∞| ≤ tolerance at every later output time;
-    max_E_N / time_of_max; birth_time: first time with E_N > 0; bona_fide_until: first time V(t) violates
-    V + iΩ/2 ≥ 0 (None if never); growth_rate: max Re λ(A) when unstable (1/s), else None.
+    max_E_N / time_of_max (None when no E_N exists); birth_time: first time with E_N > 0; bona_fide_until:
+    first time V(t) violates V + iΩ/2 ≥ 0 (None if never); finite_until: first time V(t) overflowed
+    (unstable drift; None if never); growth_rate: max Re λ(A) when unstable (1/s), else None.
+    No E_N, maximum or birth time is taken from a time at or after the first violation or overflow.
     """
 
     convergence_time: float | None
     tolerance: float
-    max_E_N: float
-    time_of_max: float
+    max_E_N: float | None
+    time_of_max: float | None
     birth_time: float | None
     bona_fide_until: float | None
     growth_rate: float | None
+    finite_until: float | None = None
+
+
+def check_tolerance(tolerance) -> float:
+    """The E_N tolerance of the convergence time: a finite number ≥ 0."""
+    if isinstance(tolerance, (bool, np.bool_)) or not isinstance(tolerance, (int, float, np.floating, np.integer)) \
+            or not (np.isfinite(tolerance) and tolerance >= 0):
+        raise ParameterError("tolerance", tolerance, "a finite number ≥ 0 (E_N)")
+    return float(tolerance)
 
 
 def transient_metrics(times, en, en_stationary, bona_fide, growth_rate=None, tolerance=1e-3,
-                      ci=None) -> TransientMetrics:
+                      ci=None, finite=None) -> TransientMetrics:
     """Transient figures of merit; with an ensemble interval ``ci`` (shape (T, 2)) the sampling error
     counts: entanglement is born when the lower bound exceeds 0, and E_N has converged where the
-    interval widened by ``tolerance`` contains the stationary value."""
+    interval widened by ``tolerance`` contains the stationary value.  ``finite`` (bool, (T,)) marks the
+    times where V(t) is representable; E_N at or after the first violation or overflow is ignored."""
+    tolerance = check_tolerance(tolerance)
     t = np.asarray(times)
-    en = np.asarray(en, dtype=float)
-    lo, hi = (en, en) if ci is None else (np.asarray(ci)[:, 0], np.asarray(ci)[:, 1])
+    en = np.array(en, dtype=float)
+    bona = np.asarray(bona_fide, dtype=bool)
+    finite = np.ones(t.size, bool) if finite is None else np.asarray(finite, dtype=bool)
+    lo, hi = (en, en) if ci is None else (np.array(ci)[:, 0], np.array(ci)[:, 1])
+    stop = np.nonzero(~(bona & finite))[0]
+    if stop.size:  # nothing after the state stopped being a state
+        en[stop[0]:] = np.nan
+        lo = np.where(np.arange(t.size) < stop[0], lo, np.nan)
+        hi = np.where(np.arange(t.size) < stop[0], hi, np.nan)
     conv = None
     if en_stationary is not None:
         ok = (lo - tolerance <= en_stationary) & (en_stationary <= hi + tolerance)
@@ -189,11 +246,20 @@ def transient_metrics(times, en, en_stationary, bona_fide, growth_rate=None, tol
         elif bad[-1] + 1 < t.size:
             conv = float(t[bad[-1] + 1])
     born = np.nonzero(lo > 0)[0]
-    viol = np.nonzero(~np.asarray(bona_fide, dtype=bool))[0]
-    k = int(np.nanargmax(en)) if np.isfinite(en).any() else 0
-    return TransientMetrics(convergence_time=conv, tolerance=tolerance, max_E_N=float(en[k]),
-                            time_of_max=float(t[k]), birth_time=float(t[born[0]]) if born.size else None,
-                            bona_fide_until=float(t[viol[0]]) if viol.size else None, growth_rate=growth_rate)
+    viol = np.nonzero(~bona & finite)[0]
+    over = np.nonzero(~finite)[0]
+    has = np.isfinite(en)
+    k = int(np.nanargmax(np.where(has, en, -np.inf))) if has.any() else None
+    return TransientMetrics(convergence_time=conv, tolerance=tolerance,
+                            max_E_N=None if k is None else float(en[k]),
+                            time_of_max=None if k is None else float(t[k]),
+                            birth_time=float(t[born[0]]) if born.size else None,
+                            bona_fide_until=float(t[viol[0]]) if viol.size else None, growth_rate=growth_rate,
+                            finite_until=float(t[over[0]]) if over.size else None)
+
+
+def _num(x) -> str:
+    return f"{float(x):.5g}" if np.isfinite(x) else "—"
 
 
 @dataclass(frozen=True)
@@ -254,7 +320,7 @@ class Evolution:
         return (f"Evolution(method={self.method!r}, model={self.model.label!r}, modes={self.modes}, {readings}"
                 f"pair={self.pair}, t_end={self.times[-1]:.4g} s, points={self.times.size}, "
                 f"stable={self.stable}, noise_physical={self.noise_physical}, "
-                f"E_N(t_end)={self.E_N[-1]:.5g}, stationary_E_N={self.stationary_E_N}, "
+                f"E_N(t_end)={_num(self.E_N[-1])}, stationary_E_N={self.stationary_E_N}, "
                 f"trajectories={self.n_trajectories}, wall={self.stats.get('wall_time_s', 0):.3g}s)")
 
 
@@ -268,10 +334,23 @@ def _stationary(model: LinearModel, pair):
 
 
 def _assemble(model, pair, times, Vs, method, stab, V_inf, en_inf, ci=None, tolerance=1e-3, bona=None, **extra):
-    en = gaussian.log_negativity(Vs, pair, model.modes)
-    bona = gaussian.is_bona_fide(Vs) if bona is None else bona
+    """An :class:`Evolution`: E_N where V(t) is finite and bona fide, NaN (withheld) from the first time it
+    is not; eigen-decompositions only ever see finite matrices."""
+    finite = np.all(np.isfinite(Vs), axis=(-2, -1))
+    en = np.full(finite.shape, np.nan)
+    if bona is None:
+        bona = np.zeros(finite.shape, bool)
+        if finite.any():
+            bona[finite] = gaussian.is_bona_fide(Vs[finite])
+    bona = np.asarray(bona, bool) & finite
+    stop = np.nonzero(~bona)[0]
+    keep = np.arange(finite.size) < (stop[0] if stop.size else finite.size)
+    if keep.any():
+        en[keep] = gaussian.log_negativity(Vs[keep], pair, model.modes)
+    if ci is not None:
+        ci = np.where(keep[:, None], ci, np.nan)
     growth = None if stab.stable else stab.max_re_eigenvalue
-    metrics = transient_metrics(times, en, en_inf, bona, growth, tolerance, ci)
+    metrics = transient_metrics(times, en, en_inf, bona, growth, tolerance, ci, finite=finite)
     return Evolution(times=np.asarray(times), covariances=Vs, E_N=en, E_N_ci=ci, bona_fide=bona,
                      occupations=gaussian.occupations(Vs), stationary_E_N=en_inf, stationary_covariance=V_inf,
                      metrics=metrics, method=method, pair=tuple(pair), model=model, stable=stab.stable,
@@ -301,6 +380,9 @@ def evolve_covariance(model: LinearModel, times: Sequence[float], V0: np.ndarray
     model = as_linear(model)
     pair = gaussian.resolve_pair(pair, model.modes)
     V0 = _check_initial(model, V0)
+    check_tolerance(tolerance)
+    t = _check_times(times)
+    check_time_span(model.drift, t, method)
     t0 = time.perf_counter()
     stab, V_inf, en_inf = _stationary(model, pair)
     if method == "covariance":
@@ -369,6 +451,14 @@ def _run_block(args) -> np.ndarray:
     return sums
 
 
+#: default work budget of an ensemble: ~4 h at the measured 7e6 trajectory-steps/s on one core
+MAX_TRAJECTORY_STEPS = 1e11
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
 def _add_in_place(total: np.ndarray, block: np.ndarray) -> np.ndarray:
     total += block
     return total
@@ -376,7 +466,8 @@ def _add_in_place(total: np.ndarray, block: np.ndarray) -> np.ndarray:
 
 def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, n_trajectories: int,
                     seed: int = 0, pair=None, method: str = "langevin", substeps: int = 1,
-                    workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None) -> Evolution:
+                    workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None,
+                    max_trajectory_steps: float = MAX_TRAJECTORY_STEPS, max_memory: float = 4e9) -> Evolution:
     """Langevin (Wigner) ensemble estimate of V(t) and E_N(t) with 95 % jackknife intervals.
 
     Parameters
@@ -398,35 +489,63 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
         Processes; the result does not depend on it.
     execution : cascom_sim.executor.Execution, optional
         Overrides ``workers``: local processes, Dask, and a checkpoint directory for resuming.
+    max_trajectory_steps, max_memory : float
+        Budgets checked before anything runs (trajectories × steps; bytes of the running sums).
+
+    Raises
+    ------
+    ParameterError
+        Invalid input, or a span the method cannot resolve; :class:`WorkTooLargeError` above a budget.
     """
-    if not (isinstance(n_trajectories, (int, np.integer)) and n_trajectories >= 2 * N_GROUPS):
+    if not (_is_int(n_trajectories) and n_trajectories >= 2 * N_GROUPS):
         raise ParameterError("trajectories", n_trajectories, f"an integer ≥ {2 * N_GROUPS}")
     if method not in ("langevin", "euler"):
         raise ParameterError("method", method, "langevin or euler")
-    if not (isinstance(substeps, (int, np.integer)) and substeps >= 1):
+    if not (_is_int(substeps) and substeps >= 1):
         raise ParameterError("substeps", substeps, "an integer ≥ 1")
+    if not (_is_int(seed) and seed >= 0):
+        raise ParameterError("seed", seed, "an integer ≥ 0")
+    check_tolerance(tolerance)
     model = as_linear(model)
     pair = gaussian.resolve_pair(pair, model.modes)
     V0 = _check_initial(model, V0)
     t = _check_times(times)
+    check_time_span(model.drift, t, method)
+    A, D = model.drift, model.diffusion
+    d = A.shape[-1]
+    per = (t.size - 1) * (substeps if method == "euler" else 1)
+    steps = float(n_trajectories) * per
+    if steps > max_trajectory_steps:
+        raise WorkTooLargeError(f"an ensemble of {n_trajectories} trajectories × {per} steps",
+                                f"{steps:.3g} trajectory-steps", f"{max_trajectory_steps:.3g}",
+                                "--max-steps (API: max_trajectory_steps=)")
+    # running sums (T, groups, d, d): the accumulator, the blocks in flight and the jackknife copies
+    need = t.size * N_GROUPS * d * d * 8.0 * 8 + BLOCK * d * 8.0 * 6
+    if need > max_memory:
+        raise WorkTooLargeError(f"an ensemble with {t.size} output times", f"{need / 1e9:.3g} GB",
+                                f"{max_memory / 1e9:.3g} GB", "--max-memory GB (API: max_memory=bytes)")
     progress = NoProgress() if progress is None else progress
     t_start = time.perf_counter()
     stab, V_inf, en_inf = _stationary(model, pair)
-    A, D = model.drift, model.diffusion
     phi_q = []
     if method == "langevin":
         h = _uniform_step(t)
-        if h is not None:
-            phi_q = [step_propagator(A, D, h, V_inf)]
-        else:
-            phi_q = [step_propagator(A, D, dt, V_inf) for dt in np.diff(t)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            if h is not None:
+                phi_q = [step_propagator(A, D, h, V_inf)]
+            else:
+                phi_q = [step_propagator(A, D, dt, V_inf) for dt in np.diff(t)]
+        if not all(np.all(np.isfinite(p)) and np.all(np.isfinite(q)) for p, q in phi_q):
+            lam = stab.max_re_eigenvalue
+            raise ParameterError("t-end", float(t[-1]), f"output steps over which the growth e^(λh) of this unstable "
+                                                        f"system (λ = {lam:.4g} 1/s) stays representable: "
+                                                        f"steps ≲ {300 / max(lam, 1e-300):.3g} s")
     sizes = _block_sizes(int(n_trajectories))
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     tasks = [(s, n, np.asarray(V0, float), t, A, D, method, int(substeps), phi_q) for s, n in zip(seeds, sizes)]
     from ..runs.executor import Execution, run_chunks, run_key
 
     execution = Execution(workers=int(workers)) if execution is None else execution
-    d = A.shape[-1]
     key = run_key("ensemble", A, D, np.asarray(V0, float), t, seed, int(n_trajectories), method, int(substeps))
     # running sums: each block is added as it finishes, in block order, so the result is the same bit for
     # bit wherever and in whichever order the blocks ran, and memory does not grow with the block count
@@ -439,23 +558,35 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
         counts += n // N_GROUPS
         counts[: n % N_GROUPS] += 1
     N = counts.sum()
-    V = total.sum(axis=1) / N
-    V = 0.5 * (V + np.swapaxes(V, -1, -2))
-    # delete-one-group jackknife for E_N(t)
-    loo = (total.sum(axis=1)[:, None] - total) / (N - counts)[None, :, None, None]
-    en_loo = gaussian.log_negativity(loo, pair, model.modes)  # (T, G)
-    en = gaussian.log_negativity(V, pair, model.modes)
+    with np.errstate(over="ignore", invalid="ignore"):
+        V = total.sum(axis=1) / N
+        V = 0.5 * (V + np.swapaxes(V, -1, -2))
+        # delete-one-group jackknife for E_N(t)
+        loo = (total.sum(axis=1)[:, None] - total) / (N - counts)[None, :, None, None]
+    # an unstable drift overflows the sums eventually: those times get no E_N (eigen-decompositions
+    # only ever see finite matrices)
+    finite = np.all(np.isfinite(V), axis=(1, 2)) & np.all(np.isfinite(loo), axis=(1, 2, 3))
+    V[~finite] = np.nan
     G = N_GROUPS
+    en = np.full(t.size, np.nan)
+    en_loo = np.full((t.size, G), np.nan)
+    lam = np.full(t.size, np.nan)
+    se_frob = np.full(t.size, np.nan)
+    if finite.any():
+        en_loo[finite] = gaussian.log_negativity(loo[finite], pair, model.modes)  # (T, G)
+        en[finite] = gaussian.log_negativity(V[finite], pair, model.modes)
+        lam[finite] = gaussian.bona_fide_min_eigenvalue(V[finite])
+        dev = loo[finite] - loo[finite].mean(axis=1, keepdims=True)
+        se_frob[finite] = np.sqrt((G - 1) / G * np.sum(dev**2, axis=(1, 2, 3)))
     se = np.sqrt((G - 1) / G * np.sum((en_loo - en_loo.mean(axis=1, keepdims=True)) ** 2, axis=1))
     q = scipy.stats.t.ppf(0.975, G - 1)
     ci = np.stack([en - q * se, en + q * se], axis=-1)
     # A sample covariance of a (nearly) pure state violates V + iΩ/2 ≥ 0 by sampling error alone.
     # By Weyl's inequality an eigenvalue moves by at most ‖δV‖₂ ≤ ‖δV‖_F, so a violation counts only
     # below −q·SE(‖δV‖_F), the jackknife standard error of the whole matrix.
-    lam = gaussian.bona_fide_min_eigenvalue(V)
-    dev = loo - loo.mean(axis=1, keepdims=True)
-    se_frob = np.sqrt((G - 1) / G * np.sum(dev**2, axis=(1, 2, 3)))
-    bona = lam + q * se_frob >= -gaussian.BONA_FIDE_RTOL * np.maximum(1.0, np.max(np.abs(V), axis=(1, 2)))
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(1.0, np.max(np.abs(V), axis=(1, 2)))
+        bona = finite & (lam + q * se_frob >= -gaussian.BONA_FIDE_RTOL * scale)
     wall = time.perf_counter() - t_start
     steps = (t.size - 1) * (substeps if method == "euler" else 1)
     stats = {"wall_time_s": wall, "trajectory_steps": int(N) * steps,
