@@ -159,8 +159,9 @@ def smallest_pt_symplectic_eigenvalue(V2: np.ndarray) -> np.ndarray:
     """
     V2 = np.asarray(V2, dtype=float)
     # ν scales with V: work on V/max|V| so that (ΩṼ)² and det V cannot overflow for huge V
-    scale = np.max(np.abs(V2), axis=(-2, -1))
-    scale = np.where(scale > 0, scale, 1.0)
+    # (a power of two, so the scaling itself is exact and the result equals the unscaled formula's)
+    big = np.max(np.abs(V2), axis=(-2, -1))
+    scale = np.ldexp(1.0, np.frexp(np.where(big > 0, big, 1.0))[1])
     P = np.array([1.0, 1.0, 1.0, -1.0])
     Vt = V2 / scale[..., None, None] * P[:, None] * P[None, :]
     M = symplectic_form(2) @ Vt
