@@ -7,10 +7,10 @@ States are built in the package convention (vacuum variance 1/2); closed forms a
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from strategies import physical_state, random_symplectic, seeds
 
 from cascom_sim.gaussian import covariance
 from cascom_sim.gaussian import measures as M
-from tests.strategies import physical_state, random_symplectic, seeds
 
 I2 = np.eye(2)
 Z = np.diag([1.0, -1.0])
