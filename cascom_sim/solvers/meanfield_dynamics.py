@@ -244,8 +244,10 @@ def integrate(fun, jac, y0, times, breakpoints=(), method: str = "LSODA", rtol: 
         if b <= a:
             continue
         sel = np.nonzero((t > a) & (t <= b))[0]
-        sol = scipy.integrate.solve_ivp(fun, (a, b), y, method=method, t_eval=t[sel] if sel.size else None,
-                                        rtol=rtol, atol=atol, **kw)
+        # rejected trial steps of implicit methods may overflow; the error control discards them
+        with np.errstate(over="ignore", invalid="ignore"):
+                sol = scipy.integrate.solve_ivp(fun, (a, b), y, method=method, t_eval=t[sel] if sel.size else None,
+                                            rtol=rtol, atol=atol, **kw)
         if not sol.success:
             raise IntegrationError(f"solve_ivp ({method}) failed on the {what} between t = {a:.4g} s and "
                                    f"{b:.4g} s: {sol.message}; try a looser rtol or another method")
