@@ -40,7 +40,8 @@ def common_arguments() -> argparse.ArgumentParser:
     g.add_argument("--units", choices=UNITS_READINGS, default=None, help="units reading (default consistent)")
     g.add_argument("--coupling", choices=COUPLINGS, default=None, help="g0 convention (default paper)")
     g.add_argument("--bath", choices=BATHS, default=None, help="mechanical bath (default paper)")
-    g.add_argument("--pair", default=None, metavar="MODE,MODE", help="mode pair for E_N (default b1,b2)")
+    g.add_argument("--pair", action="append", default=None, metavar="MODE,MODE",
+                   help="mode pair for E_N (default b1,b2); sweep takes several (repeat, or 'b1,b2 a1,b1')")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -84,12 +85,19 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
     for key in ("model", "units", "coupling", "bath"):
         if getattr(args, key) is not None:
             opts[key] = getattr(args, key)
-    pair_text = args.pair if args.pair is not None else opts.pop("pair", None)
+    pair_text = pair_texts(args)[0] if args.pair else opts.pop("pair", None)
     pair_text = "b1,b2" if pair_text is None else pair_text
     opts.pop("pair", None)
     options = ModelOptions(**opts)
+    if args.pair and len(pair_texts(args)) > 1 and not getattr(args, "several_pairs", False):
+        raise ParameterError("pair", " ".join(pair_texts(args)), f"one pair for cascom {args.command}")
     pair = resolve_pair(str(pair_text), MODES)
     return params, options, pair
+
+
+def pair_texts(args) -> list[str]:
+    """Every ``--pair`` value, split on spaces and semicolons (``--pair 'b1,b2 a1,b1'``)."""
+    return [t for text in (args.pair or []) for t in str(text).replace(";", " ").split()]
 
 
 def add_execution_arguments(p) -> None:

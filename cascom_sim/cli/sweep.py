@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..conventions import MODES
 from ..errors import ParameterError
+from ..gaussian import resolve_pair
+from ..gaussian.measures import MEASURES
 from ..progress import NoProgress, TqdmProgress
-from ..runs.sweep import ENGINES, Axis, run_sweep
-from .common import add_execution_arguments, dumps, execution_from_args, memory_budget, resolve
+from ..runs.sweep import ENGINES, Axis, normalize_pairs, run_sweep
+from .common import add_execution_arguments, dumps, execution_from_args, memory_budget, pair_texts, resolve
 
 
 def cmd_sweep(args) -> int:
+    args.several_pairs = True
     params, options, pair = resolve(args)
-    axes = [Axis.parse(args.x)] + ([Axis.parse(args.y)] if args.y else [])
+    pairs = normalize_pairs(" ".join(pair_texts(args))) if args.pair else (pair,)
+    for p in pairs:
+        resolve_pair(",".join(p), MODES)
+    axes = [Axis.parse(t) for t in ([args.x] if args.x else []) + ([args.y] if args.y else []) + list(args.axis)]
+    if not axes:
+        raise ParameterError("axis", "none", "at least one --axis NAME=START:STOP:NUM (or --x)")
+    if args.y and not args.x:
+        raise ParameterError("y", args.y, "--y together with --x")
+    measures = [m for text in args.measure for m in text.replace(",", " ").split()]
+    if args.plot and (len(axes) > 2 or len(pairs) > 1):
+        raise ParameterError("plot", args.plot, "a sweep of one or two axes and one pair (open the NetCDF for more)")
     for a in axes:
         if a.name in args.explicit_parameters:
             raise ParameterError(a.name, "both swept and fixed (--set or --config)", "either swept or fixed, not both")
@@ -20,8 +34,9 @@ def cmd_sweep(args) -> int:
     execution, cleanup = execution_from_args(args, args.out)
     if args.threads is not None and args.threads < 1:
         raise ParameterError("threads", args.threads, "an integer ≥ 1")
-    res = run_sweep(axes, base=params, options=options, pair=pair, progress=progress, execution=execution,
-                    engine=args.engine, threads=args.threads, max_memory=memory_budget(args))
+    res = run_sweep(axes, base=params, options=options, pair=pairs if len(pairs) > 1 else pairs[0],
+                    progress=progress, execution=execution, engine=args.engine, threads=args.threads,
+                    measures=measures, max_memory=memory_budget(args))
     path = res.save(args.out)
     if cleanup:
         import shutil
@@ -37,7 +52,8 @@ def cmd_sweep(args) -> int:
     summary = {
         "out": str(path), "plot": plot, "axes": [a.__dict__ for a in axes],
         "model": options.model, "units_reading": options.units, "coupling": options.coupling,
-        "bath": options.bath, "pair": list(pair),
+        "bath": options.bath, "pair": list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs],
+        "measures": ds.attrs["measures"].split(","),
         "points": res.stats["points"], "wall_time_s": res.stats["wall_time_s"],
         "executor": "dask" if execution.dask else ("processes" if execution.workers > 1 else "in-process"),
         "engine": res.stats["engine"], "threads": res.stats["threads"],
@@ -47,23 +63,34 @@ def cmd_sweep(args) -> int:
         "bona_fide_fraction_of_stable": float((ds["bona_fide"] == 1).sum() / max(1, int(ds["stable"].sum()))),
         "max_E_N": float(np.nanmax(ds["E_N"].values)) if finite.any() else None,
     }
+    if len(pairs) > 1:
+        summary["max_E_N_by_pair"] = {str(lab): (float(np.nanmax(v)) if np.isfinite(v).any() else None)
+                                      for lab, v in zip(ds["pair"].values,
+                                                        np.moveaxis(ds["E_N"].values, -1, 0))}
     if args.json:
         print(dumps(summary))
     else:
         print(f"cascom sweep — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
-              f"bath {options.bath}, pair {','.join(pair)}")
+              f"bath {options.bath}, pair {' '.join(','.join(p) for p in pairs)}")
         for k in ("points", "wall_time_s", "stable_fraction", "stability_criteria_agree_fraction",
-                  "noise_physical_fraction", "bona_fide_fraction_of_stable", "max_E_N", "out", "plot"):
-            print(f"  {k}: {summary[k]}")
+                  "noise_physical_fraction", "bona_fide_fraction_of_stable", "max_E_N", "max_E_N_by_pair",
+                  "out", "plot"):
+            if k in summary:
+                print(f"  {k}: {summary[k]}")
     return 0
 
 
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("sweep", parents=[common], help="E_N, stability and physicality over a 1-D or 2-D grid")
-    p.add_argument("--x", required=True, metavar="NAME=START:STOP:NUM")
-    p.add_argument("--y", metavar="NAME=START:STOP:NUM")
+    p = sub.add_parser("sweep", parents=[common],
+                       help="E_N (and other measures), stability and physicality over a grid of any dimension")
+    p.add_argument("--axis", action="append", default=[], metavar="NAME=START:STOP:NUM",
+                   help="a swept parameter (repeatable: the grid is the outer product, first slowest)")
+    p.add_argument("--x", metavar="NAME=START:STOP:NUM", help="first axis (same as the first --axis)")
+    p.add_argument("--y", metavar="NAME=START:STOP:NUM", help="second axis")
+    p.add_argument("--measure", action="append", default=[], metavar="NAME",
+                   help="measures beside E_N (repeatable or comma list): " + ", ".join(MEASURES))
     p.add_argument("--out", required=True, metavar="FILE.nc", help="NetCDF output (written atomically)")
     p.add_argument("--plot", metavar="FILE.png")
     p.add_argument("--engine", choices=ENGINES, default="compiled",
