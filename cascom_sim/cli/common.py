@@ -85,7 +85,7 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
     for key in ("model", "units", "coupling", "bath"):
         if getattr(args, key) is not None:
             opts[key] = getattr(args, key)
-    pair_text = pair_texts(args)[0] if args.pair else opts.pop("pair", None)
+    pair_text = (pair_texts(args) or [" ".join(args.pair)])[0] if args.pair is not None else opts.pop("pair", None)
     pair_text = "b1,b2" if pair_text is None else pair_text
     opts.pop("pair", None)
     options = ModelOptions(**opts)
