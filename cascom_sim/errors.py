@@ -48,3 +48,14 @@ class UnphysicalModelError(CascomError):
 
 class CascomWarning(UserWarning):
     """Something the user should know that did not stop the run (e.g. a checkpoint chunk was recomputed)."""
+
+
+class SolverError(CascomError):
+    """A numerical solver did not reach its tolerance; the message says what was tried and what to try next.
+
+    The command line prints it as one line and exits with code 1.
+    """
+
+
+class BudgetError(CascomError):
+    """A computation would exceed its memory, size or time budget; the message names the estimate and what to change."""
