@@ -50,12 +50,10 @@ class CascomWarning(UserWarning):
     """Something the user should know that did not stop the run (e.g. a checkpoint chunk was recomputed)."""
 
 
-class SolverError(CascomError):
-    """A numerical solver did not reach its tolerance; the message says what was tried and what to try next.
+class BudgetError(WorkTooLargeError):
+    """A master-equation solve would exceed its size or memory budget; the message names the estimate,
+    the occupations behind it and what to change (cutoffs, --modes, --max-memory, --max-dimension)."""
 
-    The command line prints it as one line and exits with code 1.
-    """
-
-
-class BudgetError(CascomError):
-    """A computation would exceed its memory, size or time budget; the message names the estimate and what to change."""
+    def __init__(self, message: str):
+        self.name, self.value, self.allowed = "budget", None, message
+        CascomError.__init__(self, message)

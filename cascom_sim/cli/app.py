@@ -8,7 +8,7 @@ import sys
 import warnings
 
 from .._version import __version__
-from ..errors import BudgetError, CascomError, ParameterError
+from ..errors import CascomError, ParameterError
 from . import evolve, floquet, master, steady, sweep, validate
 from .common import Parser, common_arguments
 
@@ -48,7 +48,7 @@ def _run(args) -> int:
     """Run a subcommand: a user's mistake exits 2, a solver's failure 1, each as one line on stderr."""
     try:
         return args.func(args)
-    except (ParameterError, BudgetError) as exc:  # something the user changes: a value, or the size asked for
+    except ParameterError as exc:
         _say(f"error: {exc}")
         return 2
     except CascomError as exc:
