@@ -171,6 +171,28 @@ def _normal_product(c, j: int, l: int):
     return c[j] @ c[l]
 
 
+def _quadratic_csr(Hm: np.ndarray, c) -> object:
+    """CSR of the normal-ordered ½ rᵀ Hm r on the truncated space (the dropped c-number does not act)."""
+    n = len(c) // 2
+    Tinv = np.conj(complex_to_quadrature(n).T)  # r = T† c
+    M = Tinv.T @ np.asarray(Hm) @ Tinv  # ½ rᵀ Hm r = ½ cᵀ M c
+    tol = 1e-14 * max(np.max(np.abs(M)), 1e-300)
+    H = 0 * c[0]
+    for j in range(2 * n):
+        for l in range(2 * n):
+            if abs(M[j, l]) > tol:
+                H = H + 0.5 * M[j, l] * _normal_product(c, j, l)
+    return (0.5 * (H + H.conj().T)).tocsr()
+
+
+def quadratic_operator(fock: FockSystem, Hm: np.ndarray):
+    """Qobj of the normal-ordered ½ rᵀ Hm r at the cutoffs of ``fock`` (Hm real symmetric, no rate scaling)."""
+    import qutip
+
+    dims = [list(fock.cutoffs), list(fock.cutoffs)]
+    return qutip.Qobj(_quadratic_csr(Hm, _c_ops_list(fock.ladder)), dims=dims)
+
+
 def fock_operators(model: LindbladModel, cutoffs: Sequence[int]) -> FockSystem:
     """H and collapse operators from ladder operators, normal-ordered, then truncated.
 
@@ -191,21 +213,11 @@ def fock_operators(model: LindbladModel, cutoffs: Sequence[int]) -> FockSystem:
     rate_scale = float(max(np.max(np.abs(model.hamiltonian)), np.max(np.abs(model.jumps)) ** 2
                            if np.size(model.jumps) else 0.0, 1e-300))
     n = len(cut)
-    T = complex_to_quadrature(n)
-    Tinv = np.conj(T.T)  # r = T† c
-    M = Tinv.T @ (model.hamiltonian / rate_scale) @ Tinv  # H = ½ cᵀ M c
+    Tinv = np.conj(complex_to_quadrature(n).T)  # r = T† c
     ladder = _ladder_ops(cut)
     c = _c_ops_list(ladder)
-    tol = 1e-14 * max(np.max(np.abs(M)), 1e-300)
-    H = 0
-    for j in range(2 * n):
-        for l in range(2 * n):
-            if abs(M[j, l]) > tol:
-                H = H + 0.5 * M[j, l] * _normal_product(c, j, l)
     dims = [list(cut), list(cut)]
-    if isinstance(H, int):
-        H = 0 * c[0]
-    H = 0.5 * (H + H.conj().T)
+    H = _quadratic_csr(model.hamiltonian / rate_scale, c)
     c_ops = []
     for vec in np.asarray(model.jumps) / np.sqrt(rate_scale):
         lam = Tinv.T @ vec  # L = lᵀ T† c
@@ -213,31 +225,49 @@ def fock_operators(model: LindbladModel, cutoffs: Sequence[int]) -> FockSystem:
             continue
         L = sum(lam[j] * c[j] for j in range(2 * n) if lam[j] != 0)
         c_ops.append(qutip.Qobj(L.tocsr(), dims=dims))
-    return FockSystem(hamiltonian=qutip.Qobj(H.tocsr(), dims=dims), c_ops=c_ops, ladder=ladder, cutoffs=cut,
+    return FockSystem(hamiltonian=qutip.Qobj(H, dims=dims), c_ops=c_ops, ladder=ladder, cutoffs=cut,
                       rate_scale=rate_scale)
 
 
-def _moments(rho: np.ndarray, ladder) -> np.ndarray:
-    """V from ρ (dense, d × d) through normal-ordered moments, shape (2n, 2n)."""
-    n = len(ladder)
+def moment_operators(ladder) -> list:
+    """CSR operators whose expectations give V: c_j (2n of them), then :c_j c_l: for j ≤ l.
+
+    Normal-ordered, so that the truncation does not add top-level terms to the read-out either; see
+    :func:`covariance_from_moments`.
+    """
     c = _c_ops_list(ladder)
-    rhoT = rho.T
+    m = len(c)
+    return list(c) + [_normal_product(c, j, l) for j in range(m) for l in range(j, m)]
 
-    def expect(op):
-        return complex(op.multiply(rhoT).sum())
 
-    mean_c = np.array([expect(op) for op in c])
-    S = np.empty((2 * n, 2 * n), complex)
-    for j in range(2 * n):
-        for l in range(j, 2 * n):
-            S[j, l] = S[l, j] = expect(_normal_product(c, j, l))
-    for k in range(n):  # {a, a†}/2 = a†a + ½
-        S[2 * k, 2 * k + 1] += 0.5
-        S[2 * k + 1, 2 * k] += 0.5
-    Tinv = np.conj(complex_to_quadrature(n).T)
+def covariance_from_moments(values, n_modes: int) -> np.ndarray:
+    """V from the expectations of :func:`moment_operators`, shape (..., K) → (..., 2n, 2n).
+
+    ⟨{c_j, c_l}⟩/2 equals the normal-ordered moment except ⟨{a, a†}⟩/2 = ⟨a†a⟩ + ½; then r = T† c.
+    """
+    values = np.asarray(values, dtype=complex)
+    m = 2 * n_modes
+    mean_c = values[..., :m]
+    S = np.empty(values.shape[:-1] + (m, m), complex)
+    k = m
+    for j in range(m):
+        for l in range(j, m):
+            S[..., j, l] = S[..., l, j] = values[..., k]
+            k += 1
+    for q in range(n_modes):
+        S[..., 2 * q, 2 * q + 1] += 0.5
+        S[..., 2 * q + 1, 2 * q] += 0.5
+    Tinv = np.conj(complex_to_quadrature(n_modes).T)
     second = (Tinv @ S @ Tinv.T).real
-    mean_r = (Tinv @ mean_c).real
-    return second - np.outer(mean_r, mean_r)
+    mean_r = np.einsum("ij,...j->...i", Tinv, mean_c).real
+    return second - mean_r[..., :, None] * mean_r[..., None, :]
+
+
+def _moments(rho: np.ndarray, ladder) -> np.ndarray:
+    """V from ρ (dense, d × d), shape (2n, 2n)."""
+    rhoT = rho.T
+    return covariance_from_moments([complex(op.multiply(rhoT).sum()) for op in moment_operators(ladder)],
+                                   len(ladder))
 
 
 def _populations(rho: np.ndarray, cut: Sequence[int]) -> np.ndarray:

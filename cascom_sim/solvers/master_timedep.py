@@ -17,7 +17,14 @@ import numpy as np
 from ..conventions import symplectic_form
 from ..errors import CascomError
 from ..models.engine import LindbladModel, lindblad_from_langevin
-from .master import _build, _check_cutoffs, _covariance_from_expect, _covariance_ops, restrict
+from .master import (
+    _check_cutoffs,
+    covariance_from_moments,
+    fock_operators,
+    moment_operators,
+    quadratic_operator,
+    restrict,
+)
 from .meanfield_dynamics import RTOL, integrate
 
 
@@ -67,18 +74,22 @@ def master_driven_evolution(system, times, keep, cutoffs, occupations, y0=None, 
     Hk = Hm[:, q][:, :, q]
     ref = LindbladModel(hamiltonian=Hk[0], jumps=part.jumps, modes=tuple(keep))
     cut = _check_cutoffs(ref, cutoffs)
-    H0, c_ops, r, scale = _build(ref, cut)
+    fock = fock_operators(ref, cut)  # normal-ordered ladder operators: the cutoff is the only approximation
+    scale = fock.rate_scale
     dH = (Hk - Hk[0]) / scale
-    terms = [H0]
+    terms = [fock.hamiltonian]
     tol = 1e-12 * np.max(np.abs(Hk)) / scale
     n = len(q)
     for i in range(n):
         for j in range(i, n):
             if np.max(np.abs(dH[:, i, j])) > tol:
-                op = 0.5 * r[i] * r[i] if i == j else 0.5 * (r[i] * r[j] + r[j] * r[i])
-                terms.append([op, np.ascontiguousarray(dH[:, i, j])])
+                E = np.zeros((n, n))
+                E[i, j] = E[j, i] = 1.0  # ½ rᵀ E r = ½ r_i² (i = j) or sym(r_i r_j) (i < j)
+                terms.append([quadratic_operator(fock, E), np.ascontiguousarray(dH[:, i, j])])
     H = qutip.QobjEvo(terms, tlist=tg * scale)
     rho0 = qutip.tensor([qutip.thermal_dm(c, float(o)) for c, o in zip(cut, occupations)])
-    res = qutip.mesolve(H, rho0, t * scale, c_ops, e_ops=_covariance_ops(r),
+    dims = [list(cut), list(cut)]
+    e_ops = [qutip.Qobj(op, dims=dims) for op in moment_operators(fock.ladder)]
+    res = qutip.mesolve(H, rho0, t * scale, fock.c_ops, e_ops=e_ops,
                         options={"atol": 1e-10, "rtol": 1e-8, "nsteps": 1_000_000})
-    return _covariance_from_expect(np.stack(res.expect, axis=-1), len(r))
+    return covariance_from_moments(np.stack(res.expect, axis=-1), len(cut))
