@@ -71,3 +71,21 @@ def test_cli_history_records_the_command(tmp_path, capsys):
     capsys.readouterr()
     hist = xr.open_dataset(out).attrs["history"]
     assert "detuning=1:2:3" in hist and cs.__version__ in hist
+
+
+def test_evolution_file_is_cf_too(tmp_path, capsys):
+    from cascom_sim.cli import main
+
+    out = tmp_path / "e.nc"
+    assert main(["evolve", "--set", "eta=0", "--set", "detuning=1", "--set", "mass=2e-17", "--set", "power=0.2",
+                 "--pair", "a1,b1", "--t-end", "1e-7", "--points", "11", "--out", str(out)]) == 0
+    capsys.readouterr()
+    back = xr.open_dataset(out)
+    assert back.attrs["Conventions"] == "CF-1.10" and "cascom evolve" in back.attrs["history"]
+    for name, var in back.variables.items():
+        assert var.attrs.get("long_name"), name
+        if var.dtype.kind == "O":
+            assert var.attrs["long_name"] != name, name
+        if var.dtype.kind == "f":
+            cf_units.Unit(var.attrs["units"])
+    assert cf_units.Unit(back["time"].attrs["units"]).is_convertible(cf_units.Unit("ms"))

@@ -91,6 +91,21 @@ CF_VARIABLES = {
     "time": ("time", "s"),
 }
 
+# parameters whose stored value is a ratio: the long_name names the quantity the units complete
+_PARAMETER_NAMES = {
+    "phi_pi": "fibre phase φ",
+    "dtheta_pi": "pump phase difference Δθ = θ1 − θ2 (θ2 = 0)",
+    "detuning": "effective detuning Δ in units of the mechanical angular frequency ω_m",
+}
+
+#: long_name of label coordinates (strings, no units).
+CF_LABELS = {
+    "row": "quadrature labelling the rows of the covariance matrix",
+    "col": "quadrature labelling the columns of the covariance matrix",
+    "mode": "mode name",
+    "quadrature": "quadrature name",
+}
+
 #: flag variables: long_name, flag_values, flag_meanings (CF section 3.5).
 CF_FLAGS = {
     "stable": ("stability: both the eigenvalue and the Routh-Hurwitz criteria", (0, 1), "unstable stable"),
@@ -158,11 +173,12 @@ def cf_dataset(ds, command: str | None = None):
                          flag_meanings=meanings)
         elif name in CF_VARIABLES:
             attrs["long_name"], attrs["units"] = CF_VARIABLES[name]
+        elif name in CF_LABELS and var.dtype.kind in "OUS":
+            attrs["long_name"] = CF_LABELS[name]
         elif name in SPECS:
             spec = SPECS[name]
             unit = udunits(spec.unit)
-            attrs["long_name"] = spec.description + (" (in units of the mechanical frequency)" if spec.unit == "ω_m"
-                                                     else "")
+            attrs["long_name"] = _PARAMETER_NAMES.get(name, spec.description)
             attrs["units"] = unit
         else:
             attrs.setdefault("long_name", description or name.replace("_", " "))
