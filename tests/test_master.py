@@ -257,3 +257,5 @@ def test_four_mode_cascade_within_its_truncation_error(cut, limit):
     assert r.stats["wall_time_s"] < limit
     # truncation error: of the order of the top-level population
     assert r.relative_difference < 3 * r.top_level_population + 1e-4, r
+    en = float(log_negativity(c.lyapunov, c.pair, c.model.modes))
+    assert r.log_negativity(c.pair) == pytest.approx(en, abs=2e-3)

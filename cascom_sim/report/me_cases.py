@@ -1,7 +1,7 @@
 """Small-occupation cases where the truncated-Fock master equation converges (docs/master_equation.md).
 
 How they were chosen: ω_m/2π = 1 MHz, κ/2π = 0.5 MHz, γ_m/2π = 0.1 MHz (so every rate is within a
-factor 20 of the others), a light mirror (m = 2 fg) and a weak pump (P = 0.3 µW) so that the
+factor 20 of the others), a light mirror (m = 2 pg) and a weak pump (P = 0.3 µW) so that the
 effective coupling G = g0|α| ≈ 0.14 ω_m, and T = 22 µK so that n_m ≈ 0.13.  Occupations then stay
 ≤ 0.13 and a few Fock states per mode suffice.  The couplings are scaled down from the paper's
 regime on purpose: the paper's own parameters have n_m ≈ 23 and (in the literal reading) 10¹⁶ photons,
