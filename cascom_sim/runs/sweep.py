@@ -216,6 +216,8 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair=("b1", "b2")
     measures : names in :data:`cascom_sim.gaussian.measures.MEASURES`
         E_N (and E_N_formal) always come from the kernel; the others from each pair's covariance.
 
+    Notes
+    -----
     ``engine='compiled'`` runs :func:`cascom_sim.runs.kernels.steady_points` on ``threads`` threads
     (each builds and evaluates its share of the points); ``engine='numpy'`` is the stacked-array
     reference.  Both give the same flags; E_N and V agree to rounding (tested to 1e-10 relative).
