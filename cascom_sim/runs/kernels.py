@@ -117,8 +117,9 @@ def _routh_hurwitz(A, n, scale, As, M, T, c, row0, row1, new):
 
 
 @numba.njit(**_JIT)
-def _hessenberg(H, Z, ort, n):
-    """Householder reduction H ← Zᵀ H Z to upper Hessenberg form, Z accumulated (EISPACK orthes/ortran)."""
+def _hessenberg(H, Z, ort, n, want_z):
+    """Householder reduction H ← Zᵀ H Z to upper Hessenberg form, Z accumulated if ``want_z``
+    (EISPACK orthes/ortran)."""
     for m in range(1, n - 1):
         scale = 0.0
         for i in range(m, n):
@@ -154,7 +155,7 @@ def _hessenberg(H, Z, ort, n):
         for j in range(n):
             Z[i, j] = 1.0 if i == j else 0.0
     for m in range(n - 2, 0, -1):
-        if H[m, m - 1] != 0.0:
+        if want_z and H[m, m - 1] != 0.0:
             for i in range(m + 1, n):
                 ort[i] = H[i, m - 1]
             for j in range(m, n):
@@ -170,10 +171,11 @@ def _hessenberg(H, Z, ort, n):
 
 
 @numba.njit(**_JIT)
-def _schur(H, Z, wr, wi, blk, n):
+def _schur(H, Z, wr, wi, blk, n, want_z):
     """Real Schur form of the Hessenberg H by Francis double-shift QR (EISPACK hqr2 without the
     eigenvector back-substitution), Z accumulated: on return H = T (quasi-upper-triangular, exact zeros
     below its 1×1 and 2×2 diagonal blocks), blk[i] = size of the block starting at i (0 inside a block).
+    Z is updated only if ``want_z`` (eigenvalues alone need no Schur vectors).
     Returns False if the iteration did not converge."""
     eps = 2.220446049250313e-16
     norm = 0.0
@@ -236,10 +238,11 @@ def _schur(H, Z, wr, wi, blk, n):
                     z = H[i, n - 1]
                     H[i, n - 1] = q * z + p * H[i, n]
                     H[i, n] = q * H[i, n] - p * z
-                for i in range(nn):
-                    z = Z[i, n - 1]
-                    Z[i, n - 1] = q * z + p * Z[i, n]
-                    Z[i, n] = q * Z[i, n] - p * z
+                if want_z:
+                    for i in range(nn):
+                        z = Z[i, n - 1]
+                        Z[i, n - 1] = q * z + p * Z[i, n]
+                        Z[i, n] = q * Z[i, n] - p * z
                 H[n, n - 1] = 0.0
                 blk[n] = 1
                 blk[n - 1] = 1
@@ -348,13 +351,14 @@ def _schur(H, Z, wr, wi, blk, n):
                             H[i, k + 2] -= p * r
                         H[i, k] -= p
                         H[i, k + 1] -= p * q
-                    for i in range(nn):
-                        p = x * Z[i, k] + y * Z[i, k + 1]
-                        if notlast:
-                            p += z * Z[i, k + 2]
-                            Z[i, k + 2] -= p * r
-                        Z[i, k] -= p
-                        Z[i, k + 1] -= p * q
+                    if want_z:
+                        for i in range(nn):
+                            p = x * Z[i, k] + y * Z[i, k + 1]
+                            if notlast:
+                                p += z * Z[i, k + 2]
+                                Z[i, k + 2] -= p * r
+                            Z[i, k] -= p
+                            Z[i, k + 1] -= p * q
     for i in range(2, nn):
         for j in range(i - 1):
             H[i, j] = 0.0
@@ -524,8 +528,9 @@ def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_
         for i in range(n):
             for j in range(n):
                 S[i, j] = a[i, j]
-        _hessenberg(S, Z, ort, n)
-        if _schur(S, Z, wr, wi, blk, n):
+        # Schur vectors are only needed for the Lyapunov solve, i.e. where Routh–Hurwitz says stable
+        _hessenberg(S, Z, ort, n, by_rh[p])
+        if _schur(S, Z, wr, wi, blk, n, by_rh[p]):
             mr = -np.inf
             for i in range(n):
                 mr = max(mr, wr[i])
