@@ -55,6 +55,9 @@ class Execution:
     replace_checkpoint : bool
         A checkpoint of another run in ``checkpoint`` is discarded (with a warning) instead of refused; the
         command line sets it for its automatic ``OUT.chunks`` directory, so a failed run never blocks the next.
+    threads : int
+        With ``workers=1`` and no Dask: chunks run on this many threads of this process (for work that
+        releases the GIL: compiled kernels, NumPy's random generators and BLAS).
     """
 
     workers: int = 1
@@ -62,10 +65,13 @@ class Execution:
     dask: bool = False
     checkpoint: str | Path | None = None
     replace_checkpoint: bool = False
+    threads: int = 1
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.workers, int) and not isinstance(self.workers, bool) and self.workers >= 1):
-            raise ParameterError("workers", self.workers, "an integer ≥ 1")
+        for name in ("workers", "threads"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+                raise ParameterError(name, v, "an integer ≥ 1")
 
 
 def available_cores() -> int:
@@ -310,7 +316,7 @@ def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = No
     if reduce is not None:
         merge_ready()
     # results held at once (running + finished but not yet merged) stay below this
-    window = max(2, 2 * execution.workers)
+    window = max(2, 2 * max(execution.workers, execution.threads))
     queue = iter(todo)
     try:
         if not todo:
@@ -340,10 +346,12 @@ def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = No
                 client.close()
                 if cluster is not None:
                     cluster.close()
-        elif execution.workers > 1:
-            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        elif execution.workers > 1 or execution.threads > 1:
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
-            with ProcessPoolExecutor(max_workers=execution.workers) as ex:
+            pool = (ProcessPoolExecutor(max_workers=execution.workers) if execution.workers > 1
+                    else ThreadPoolExecutor(max_workers=execution.threads))
+            with pool as ex:
                 running = {}
                 while True:
                     while len(running) + len(pending) < window:

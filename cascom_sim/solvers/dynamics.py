@@ -467,7 +467,8 @@ def _add_in_place(total: np.ndarray, block: np.ndarray) -> np.ndarray:
 def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, n_trajectories: int,
                     seed: int = 0, pair=None, method: str = "langevin", substeps: int = 1,
                     workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None,
-                    max_trajectory_steps: float = MAX_TRAJECTORY_STEPS, max_memory: float = 4e9) -> Evolution:
+                    max_trajectory_steps: float = MAX_TRAJECTORY_STEPS, max_memory: float = 4e9,
+                    threads: int | None = None) -> Evolution:
     """Langevin (Wigner) ensemble estimate of V(t) and E_N(t) with 95 % jackknife intervals.
 
     Parameters
@@ -487,8 +488,12 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
         Exact OU update between output times, or Euler–Maruyama with ``substeps`` per interval.
     workers : int
         Processes; the result does not depend on it.
+    threads : int, optional
+        Threads of this process running blocks in parallel when ``workers`` is 1 (default: every core
+        this process may use); the result does not depend on it.
     execution : cascom_sim.executor.Execution, optional
-        Overrides ``workers``: local processes, Dask, and a checkpoint directory for resuming.
+        Overrides ``workers`` and ``threads``: local processes or threads, Dask, and a checkpoint
+        directory for resuming.
     max_trajectory_steps, max_memory : float
         Budgets checked before anything runs (trajectories × steps; bytes of the running sums).
 
@@ -545,7 +550,11 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     tasks = [(s, n, np.asarray(V0, float), t, A, D, method, int(substeps), phi_q) for s, n in zip(seeds, sizes)]
     from ..runs.executor import Execution, run_chunks, run_key
 
-    execution = Execution(workers=int(workers)) if execution is None else execution
+    if execution is None:
+        from ..runs.executor import available_cores
+
+        threads = (available_cores() if int(workers) == 1 else 1) if threads is None else int(threads)
+        execution = Execution(workers=int(workers), threads=threads)
     key = run_key("ensemble", A, D, np.asarray(V0, float), t, seed, int(n_trajectories), method, int(substeps))
     # running sums: each block is added as it finishes, in block order, so the result is the same bit for
     # bit wherever and in whichever order the blocks ran, and memory does not grow with the block count
@@ -591,6 +600,7 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     steps = (t.size - 1) * (substeps if method == "euler" else 1)
     stats = {"wall_time_s": wall, "trajectory_steps": int(N) * steps,
              "trajectory_steps_per_s": int(N) * steps / wall if wall > 0 else None,
-             "workers": execution.workers, "dask": bool(execution.dask or execution.scheduler)}
+             "workers": execution.workers, "threads": execution.threads,
+             "dask": bool(execution.dask or execution.scheduler)}
     return _assemble(model, pair, t, V, method, stab, V_inf, en_inf, ci=ci, tolerance=tolerance, bona=bona,
                      n_trajectories=int(N), seed=seed, stats=stats)
