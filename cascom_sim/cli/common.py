@@ -22,7 +22,7 @@ from ..parameters import (
     load_config,
     parse_assignment,
 )
-from ..runs.executor import Execution
+from ..runs.executor import Execution, available_cores
 
 
 class Parser(argparse.ArgumentParser):
@@ -101,8 +101,10 @@ def pair_texts(args) -> list[str]:
 
 
 def add_execution_arguments(p) -> None:
-    """--workers, --scheduler, --checkpoint for subcommands that run chunks."""
+    """--threads, --workers, --scheduler, --checkpoint for subcommands that run chunks."""
     g = p.add_argument_group("execution")
+    g.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads of this process (default: every core it may use; with --workers/--scheduler: 1)")
     g.add_argument("--workers", type=int, default=1,
                    help="run chunks on a local Dask cluster of N workers (local processes if Dask is absent)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler (it runs the code it is sent: only a cluster you trust)")
@@ -128,14 +130,19 @@ def execution_from_args(args, out=None):
 
     if args.workers < 1:
         raise ParameterError("workers", args.workers, "an integer ≥ 1")
+    if args.threads is not None and args.threads < 1:
+        raise ParameterError("threads", args.threads, "an integer ≥ 1")
     use_dask = bool(args.scheduler) or (args.workers > 1 and importlib.util.find_spec("distributed") is not None)
     if args.workers > 1 and not use_dask:
         print("cascom: note: Dask is not installed; using local processes", file=_sys.stderr)
     ck, cleanup = args.checkpoint, None
     if ck is None and out:
         ck = cleanup = str(out) + ".chunks"
+    threads = args.threads
+    if threads is None:
+        threads = 1 if (use_dask or args.workers > 1) else available_cores()
     return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck,
-                     replace_checkpoint=cleanup is not None), cleanup
+                     replace_checkpoint=cleanup is not None, threads=threads), cleanup
 
 
 def model_block(model) -> dict:

@@ -32,10 +32,8 @@ def cmd_sweep(args) -> int:
             raise ParameterError(a.name, "both swept and fixed (--set or --config)", "either swept or fixed, not both")
     progress = NoProgress() if args.json else TqdmProgress()
     execution, cleanup = execution_from_args(args, args.out)
-    if args.threads is not None and args.threads < 1:
-        raise ParameterError("threads", args.threads, "an integer ≥ 1")
     res = run_sweep(axes, base=params, options=options, pair=pairs if len(pairs) > 1 else pairs[0],
-                    progress=progress, execution=execution, engine=args.engine, threads=args.threads,
+                    progress=progress, execution=execution, engine=args.engine,
                     measures=measures, max_memory=memory_budget(args))
     path = res.save(args.out)
     if cleanup:
@@ -95,7 +93,5 @@ def register(sub, common) -> None:
     p.add_argument("--plot", metavar="FILE.png")
     p.add_argument("--engine", choices=ENGINES, default="compiled",
                    help="per-point evaluation: compiled kernel (default) or the NumPy reference")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="threads for the compiled engine (default: all cores of this process)")
     add_execution_arguments(p)
     p.set_defaults(func=cmd_sweep)

@@ -328,8 +328,9 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     engine : {'compiled', 'numpy'}
         Per-point evaluation: the compiled kernel (default) or the NumPy reference.
     threads : int, optional
-        Threads per chunk for the compiled engine (default: every core this process may use, or 1
-        when chunks already run on several processes); results do not depend on it.
+        Threads per chunk for the compiled engine (default: ``execution.threads`` if given, else every
+        core this process may use; 1 when chunks already run on several processes); results do not
+        depend on it.
     max_memory : float
         Budget in bytes for the grid and its results (estimated before anything is allocated).
 
@@ -364,14 +365,19 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     check_sweep_size([a.num for a in axes], max_memory, len(pairs) * (1 + len(measure_outputs(measures))))
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
-    if threads is None:
-        from .executor import available_cores
+    from .executor import Execution, available_cores, run_chunks, run_key
 
+    if threads is None:
         many = execution is not None and (execution.workers > 1 or execution.dask or execution.scheduler)
-        threads = 1 if many else available_cores()
+        threads = 1 if many else (execution.threads if execution is not None else available_cores())
+    if execution is not None and execution.threads > 1:
+        # threads split the points of each chunk (evaluate_points); chunks themselves run one at a time
+        import dataclasses
+
+        execution = dataclasses.replace(execution, threads=1)
+    execution = Execution() if execution is None else execution
     shape = tuple(a.num for a in axes)
     total = int(np.prod(shape))
-    from .executor import run_chunks, run_key
 
     def chunk_values(start: int) -> dict[str, np.ndarray]:
         # grid coordinates of points start..start+chunk without materialising the whole grid
