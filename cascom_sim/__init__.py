@@ -25,12 +25,16 @@ from .gaussian import (
 from .models import (
     LindbladModel,
     LinearModel,
+    Link,
     MeanFields,
+    Network,
+    Node,
     build_model,
     drift_and_diffusion,
     from_qutip,
     mean_fields,
     mean_fields_from_bare_detuning,
+    network_model,
     paper_model,
     to_qutip,
 )
@@ -44,6 +48,6 @@ __all__ = [
     "bona_fide_min_eigenvalue", "check_bona_fide", "is_bona_fide", "is_noise_physical", "log_negativity",
     "log_negativity_symplectic", "noise_physicality_min_eigenvalue", "occupations", "purities",
     "symplectic_eigenvalues", "solve_lyapunov", "solve_lyapunov_reference", "MeanFields", "mean_fields",
-    "mean_fields_from_bare_detuning", "LinearModel", "build_model", "from_qutip", "to_qutip", "paper_model", "ModelOptions",
+    "mean_fields_from_bare_detuning", "LinearModel", "build_model", "from_qutip", "to_qutip", "Link", "Network", "Node", "network_model", "paper_model", "ModelOptions",
     "Parameters", "load_config", "assess_stability", "SteadyState", "analyse", "steady_state", "steady_states_from_bare_detuning",
 ]

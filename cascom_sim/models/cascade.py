@@ -21,8 +21,11 @@ local damping κ and vacuum noise κ per cavity.  The two-channel model gives th
 κ_R = κ_L = κ, i.e. a total decay 2κ into the fibres — more than the damping κ allows.  With the
 damping fixed at κ the largest symmetric choice is κ_R = κ_L = κ/2 (the default), coupling κ√η e^{iφ}:
 half the paper's.  The missing balance of noise is exactly what makes the paper's (A, D) unphysical
-for η > 0, cos φ ≠ 0 (docs/derivation.md).  At η = 0 both models are two independent cavities and
-coincide.
+for η > 0, cos φ ≠ 0 (docs/derivation.md).  At η = 0 both models are two independent cavities with
+the same drift and diffusion *for the same α*, but not the same α: here each pump enters through its own
+channel of rate κ_R (cavity 1) or κ_L (cavity 2), so the photon numbers are κ_R/κ and κ_L/κ times the
+paper's (half at the default ½, ½).  The paper's model at η = 0 is the network of
+:mod:`cascom_sim.models.network` whose pumps enter ports of rate κ (docs/networks.md).
 
 Mean fields: pump j (power P_j, phase θ_j, photon flux amplitude β_j = √(P_j/ħω_d) e^{−iθ_j}) enters
 the channel that reaches its own cavity first — pump 1 channel R before cavity 1, pump 2 channel L

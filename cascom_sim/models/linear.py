@@ -43,6 +43,8 @@ class LinearModel:
         modes and ``('m1', …, 'mn')`` otherwise.
     label : str
         What the model is: one of :data:`MODEL_LABELS` (default: ``options.model``, else ``'user'``).
+    network : Network or None
+        For a network model, the nodes, links and channels it was built from.
     """
 
     drift: np.ndarray
@@ -52,6 +54,7 @@ class LinearModel:
     lindblad: LindbladModel | None = field(default=None, repr=False)
     modes: tuple[str, ...] | None = None
     label: str | None = None
+    network: object | None = field(default=None, repr=False)
 
     def __post_init__(self):
         n = np.shape(self.drift)[-1] // 2
@@ -100,6 +103,10 @@ class LinearModel:
         o = self.options
         out.update({"units_reading": o.units if o else None, "coupling": o.coupling if o else None,
                     "bath": o.bath if o else None})
+        if self.network is not None:
+            net = self.network.describe()
+            out.update({"coupling": net["coupling"], "bath": "paper", "units_reading": "consistent",
+                        "channels": net["channels"], "nodes": net["nodes"], "links": net["links"]})
         return out
 
 
