@@ -122,3 +122,43 @@ def test_pulse_and_phase_drive_run_and_return_to_rest():
     # pump 1 off again: cavity 1 empties; pump 2 (constant) fills cavity 2 to its steady value
     assert abs(tr.alpha[-1, 0]) < 1e-6 * np.max(np.abs(tr.alpha[:, 0]))
     np.testing.assert_allclose(tr.alpha[-1, 1], s.model.mean_fields.alpha[1], rtol=1e-7)
+
+
+def test_a_model_with_its_own_mode_names_takes_a_drift_in_time():
+    """Any LinearModel enters through ModulatedModel: two oscillators with a two-mode-squeezing coupling
+    modulated at twice their frequency (a network without mean fields), E_N by the model's own names."""
+    from cascom_sim.models import LinearModel
+    from cascom_sim.models.drives import Modulation
+    from cascom_sim.solvers.floquet import floquet
+
+    w, g, k = 1.0, 0.05, 0.02
+    A0 = np.array([[-g, w, 0, 0], [-w, -g, 0, 0], [0, 0, -g, w], [0, 0, -w, -g]])
+    model = LinearModel(drift=A0, diffusion=g * np.eye(4), modes=("p", "q"), label="network")
+    mod = Modulation(name="spring", depth=1.0, frequency=2 * w / (2 * np.pi))
+
+    def drift(t):
+        A = A0.copy()
+        c = k * float(mod(t))
+        A[1, 2] = A[3, 0] = -c  # Ẏ_p ∝ −X_q, Ẏ_q ∝ −X_p: a modulated position-position coupling
+        return A
+
+    sys_ = ModulatedModel(model=model, drift_fn=drift, drive=Drive(modulations=(mod,)), period=np.pi / w)
+    f = floquet(sys_, ("p", "q"), points=21)
+    assert f.stable and f.E_N_max > 0
+    ev = evolve_driven(sys_, np.linspace(0.0, 60 * np.pi, 7), 0.5 * np.eye(4), ("p", "q"))
+    np.testing.assert_allclose(ev.E_N, np.maximum(ev.E_N_formal, 0))
+    assert ev.modes == ("p", "q")
+
+
+def test_pump_frequency_offset_rotates_the_field_at_the_offset():
+    """η = 0: a pump detuned by δf fills its cavity at a constant photon number whose phase turns at −2πδf."""
+    df = 3e6
+    d = Drive(pumps=(PumpDrive(frequency_offset=df),))
+    s = driven_system(P, ModelOptions(), d)
+    t = 1.0e-6 + np.array([0.0, 1e-8, 2e-8])
+    tr = evolve_mean_fields(s, np.concatenate([[0.0], t]))
+    a = tr.alpha[1:, 0]
+    np.testing.assert_allclose(np.abs(a), np.abs(a[0]), rtol=1e-7)
+    np.testing.assert_allclose(np.angle(a[1:] / a[:-1]), -2 * np.pi * df * 1e-8, rtol=1e-6)
+    np.testing.assert_allclose(tr.alpha[-1, 1], s.model.mean_fields.alpha[1], rtol=1e-7)  # pump 2 unaffected
+    assert d.period == pytest.approx(1 / df)

@@ -210,7 +210,7 @@ def floquet(system, pair=("a1", "b1"), points: int = 101, rtol: float = RTOL, me
         Vs, means = ev.covariances, ev.means
         closure = float(np.max(np.abs(Vs[-1] - V0)) / np.max(np.abs(V0)))
         if pair is not None:
-            f = formal_log_negativity(Vs, pair)
+            f = formal_log_negativity(Vs, pair, tuple(system.modes))
             en = np.maximum(f, 0.0)
             en_mean = float(np.trapezoid(en, t) / T)
             k = int(np.argmax(en))
@@ -221,7 +221,7 @@ def floquet(system, pair=("a1", "b1"), points: int = 101, rtol: float = RTOL, me
         if assess_stability(A).stable:
             V_L = solve_lyapunov(A, np.asarray(system.model.diffusion, float))
             if bool(gaussian.is_bona_fide(V_L)):
-                un = float(gaussian.log_negativity(V_L, pair))
+                un = float(gaussian.log_negativity(V_L, pair, tuple(system.modes)))
     return FloquetResult(period=T, monodromy=phi, multipliers=mult, stable=stable, times=t, covariances=Vs,
                          means=means, E_N=en, E_N_mean=en_mean, E_N_max=en_max, time_of_max=t_max,
                          unmodulated_E_N=un, closure=closure, pair=None if pair is None else tuple(pair),

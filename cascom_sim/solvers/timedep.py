@@ -147,9 +147,11 @@ class InterpolatedMetrics:
                 "tolerance": self.tolerance, "resolved": self.resolved}
 
 
-def formal_log_negativity(V, pair) -> np.ndarray:
-    """−ln 2ν⁻ without the max(0, ·): smooth through the birth of entanglement."""
-    V2 = gaussian.reduce_modes(V, pair)
+def formal_log_negativity(V, pair, modes=None) -> np.ndarray:
+    """−ln 2ν⁻ without the max(0, ·): smooth through the birth of entanglement.
+
+    ``modes`` are the model's own mode names (default: the paper's for 4 modes)."""
+    V2 = gaussian.reduce_modes(V, pair, modes)
     with np.errstate(divide="ignore", invalid="ignore"):
         return -np.log(2.0 * gaussian.smallest_pt_symplectic_eigenvalue(V2))
 
@@ -343,7 +345,7 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
     sc = time_scales(A_end, system.drive)
     resolved = bool(t.size < 2 or np.max(np.diff(t)) <= sc["fast"] / 4 + 1e-300)
     if pair is not None:
-        formal = formal_log_negativity(Vs, pair)
+        formal = formal_log_negativity(Vs, pair, tuple(system.modes))
         en = np.maximum(formal, 0.0)
         metrics = interpolated_metrics(t, formal, tolerance, resolved, groups)
         if system.drive.period:
@@ -353,7 +355,7 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
     V_L = solve_lyapunov(A_end, system.diffusion) if stab.stable else None
     en_L = None
     if V_L is not None and pair is not None and bool(gaussian.is_bona_fide(V_L)):
-        en_L = float(gaussian.log_negativity(V_L, pair))
+        en_L = float(gaussian.log_negativity(V_L, pair, tuple(system.modes)))
     isd = isinstance(system, DrivenSystem)
     return DrivenEvolution(
         times=t, means=ys, alpha=system.alpha(ys) if isd else None, beta=system.beta(ys) if isd else None,
@@ -494,7 +496,7 @@ def evolve_driven_ensemble(system, times, n_trajectories: int, V0=None, pair=("a
     """
     from ..progress import NoProgress
     from ..runs.executor import Execution, run_chunks, run_key
-    from .dynamics import BLOCK, N_GROUPS, _block_sizes, _run_block
+    from .dynamics import BLOCK, N_GROUPS, _add_in_place, _block_sizes, _run_block
 
     if not (isinstance(n_trajectories, (int, np.integer)) and n_trajectories >= 2 * N_GROUPS):
         raise ParameterError("trajectories", n_trajectories, f"an integer ≥ {2 * N_GROUPS}")
@@ -512,11 +514,11 @@ def evolve_driven_ensemble(system, times, n_trajectories: int, V0=None, pair=("a
     tasks = [(s, n, V0, t, phis[0], D, "langevin", 1, phi_q) for s, n in zip(seeds, sizes)]
     execution = Execution() if execution is None else execution
     d = V0.shape[0]
-    total = np.zeros((t.size, N_GROUPS, d, d))
     key = run_key("driven-ensemble", phis, Qs, V0, t, seed, int(n_trajectories))
-    for res in run_chunks(_run_block, tasks, execution, key, progress or NoProgress(),
-                          f"driven Langevin ensemble (blocks of {BLOCK})"):
-        total += res
+    # block sums merged in block order as they finish (bounded memory, same bits wherever they ran)
+    total = run_chunks(_run_block, tasks, execution, key, progress or NoProgress(),
+                       f"driven Langevin ensemble (blocks of {BLOCK})", reduce=_add_in_place,
+                       initial=np.zeros((t.size, N_GROUPS, d, d)))
     counts = np.zeros(N_GROUPS)
     for n in sizes:
         counts += n // N_GROUPS
@@ -527,8 +529,8 @@ def evolve_driven_ensemble(system, times, n_trajectories: int, V0=None, pair=("a
     loo = 0.5 * (loo + np.swapaxes(loo, -1, -2))
     ci = groups = None
     if pair is not None:
-        f_loo = formal_log_negativity(loo, pair)  # (T, G)
-        f = formal_log_negativity(0.5 * (V + np.swapaxes(V, -1, -2)), pair)
+        f_loo = formal_log_negativity(loo, pair, tuple(system.modes))  # (T, G)
+        f = formal_log_negativity(0.5 * (V + np.swapaxes(V, -1, -2)), pair, tuple(system.modes))
         G = N_GROUPS
         en_loo = np.maximum(f_loo, 0)
         en = np.maximum(f, 0)
