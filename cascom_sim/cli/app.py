@@ -9,10 +9,10 @@ import warnings
 
 from .._version import __version__
 from ..errors import CascomError, ParameterError
-from . import evolve, floquet, master, steady, sweep, validate
+from . import evolve, floquet, master, optimize, steady, sweep, validate
 from .common import Parser, common_arguments
 
-SUBCOMMANDS = (steady, sweep, evolve, floquet, master, validate)
+SUBCOMMANDS = (steady, sweep, optimize, evolve, floquet, master, validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

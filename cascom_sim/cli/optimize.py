@@ -1,0 +1,74 @@
+"""``cascom optimize``: the largest (or smallest) measure of a pair over parameters within bounds."""
+
+from __future__ import annotations
+
+from ..gaussian.measures import MEASURES
+from ..runs.optimize import optimize
+from ..runs.sweep import ENGINES
+from .common import dumps, resolve
+from .steady import steady_json
+
+
+def cmd_optimize(args) -> int:
+    params, options, pair = resolve(args)
+    for text in args.vary:
+        name = text.partition("=")[0].strip()
+        if name in args.explicit_parameters:
+            from ..errors import ParameterError
+
+            raise ParameterError(name, "both varied and fixed (--set or --config)", "either varied or fixed")
+    res = optimize(args.vary, base=params, options=options, pair=pair, measure=args.measure,
+                   maximize=not args.minimize, seed=args.seed, popsize=args.popsize, maxiter=args.maxiter,
+                   polish=not args.no_polish, engine=args.engine, robustness_radius=args.radius,
+                   require_noise_physical=not args.allow_unphysical_noise)
+    summary = {
+        "measure": res.measure, "goal": "min" if args.minimize else "max", "pair": list(res.pair),
+        "vary": [b.__dict__ for b in res.vary], "value": res.value, "x": res.x,
+        "model": options.model, "units_reading": options.units, "coupling": options.coupling, "bath": options.bath,
+        "robustness": res.robustness, "stats": res.stats,
+        "history": res.history if args.history else None,
+        "steady": steady_json(res.steady),
+    }
+    if args.json:
+        print(dumps(summary))
+        return 0
+    goal = "minimum" if args.minimize else "maximum"
+    print(f"cascom optimize — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
+          f"bath {options.bath}, pair {','.join(res.pair)}")
+    if res.value is None:
+        print(f"  no feasible point (stable, physical noise, bona fide) found in the box after "
+              f"{res.stats['evaluations']} evaluations")
+        return 0
+    print(f"  {goal} of {res.measure}: {res.value:.6g}")
+    for k, v in res.x.items():
+        print(f"  at {k} = {v:.6g}")
+    rob = res.robustness
+    print(f"  neighbourhood (±{rob['radius']:g} of each range, {rob['samples']} points): "
+          f"{res.measure} {rob['min']:.6g} … {rob['max']:.6g}, feasible fraction {rob['feasible_fraction']:.2f}")
+    s = res.steady
+    print(f"  steady state there: stable {s.stable}, noise physical {s.noise_physical}, bona fide {s.bona_fide}, "
+          f"E_N {s.E_N}")
+    print(f"  evaluations {res.stats['evaluations']}, generations {res.stats['generations']}, "
+          f"wall time {res.stats['wall_time_s']:.3g} s, seed {res.stats['seed']}")
+    return 0
+
+
+def register(sub, common) -> None:
+    outputs = [o for m in MEASURES.values() for o in m.outputs]
+    p = sub.add_parser("optimize", parents=[common],
+                       help="maximise (or minimise) a measure of a pair over parameters within bounds")
+    p.add_argument("--vary", action="append", required=True, metavar="NAME=LO:HI",
+                   help="a varied parameter and its bounds (repeatable)")
+    p.add_argument("--measure", default="E_N", choices=outputs, help="what to optimise (default E_N)")
+    p.add_argument("--minimize", action="store_true", help="minimise instead (e.g. duan, simon, squeezing_1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the differential evolution (default 0)")
+    p.add_argument("--popsize", type=int, default=20, help="population per varied parameter (default 20)")
+    p.add_argument("--maxiter", type=int, default=60, help="generations at most (default 60)")
+    p.add_argument("--no-polish", action="store_true", help="skip the local L-BFGS-B polish")
+    p.add_argument("--radius", type=float, default=0.01,
+                   help="robustness neighbourhood: ± this fraction of each range (default 0.01)")
+    p.add_argument("--allow-unphysical-noise", action="store_true",
+                   help="accept points whose noise fails D + (i/2)(AΩ+ΩAᵀ) ≥ 0 (e.g. the Brownian bath)")
+    p.add_argument("--history", action="store_true", help="include the search history in --json")
+    p.add_argument("--engine", choices=ENGINES, default="compiled")
+    p.set_defaults(func=cmd_optimize)
