@@ -1,5 +1,6 @@
 """Saved NetCDF files follow the CF conventions (CF-1.10): checked with cf-units (UDUNITS) and cf-xarray."""
 
+import inspect
 import re
 
 import numpy as np
@@ -16,8 +17,13 @@ cf_xarray = pytest.importorskip("cf_xarray")
 @pytest.fixture(scope="module")
 def sweep_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("cf") / "plane.nc"
+    kwargs = {}
+    if "measures" in inspect.signature(run_sweep).parameters:  # every measure, so their units are checked too
+        from cascom_sim.gaussian.measures import MEASURES
+
+        kwargs["measures"] = tuple(MEASURES)
     res = run_sweep([Axis("phi_pi", 0.4, 0.8, 5), Axis("power", 5e-3, 25e-3, 3)],
-                    base=cs.Parameters(eta=0.5), options=cs.ModelOptions(units="literal"))
+                    base=cs.Parameters(eta=0.5), options=cs.ModelOptions(units="literal"), **kwargs)
     res.save(path)
     return res, path
 

@@ -182,7 +182,10 @@ def cf_dataset(ds, command: str | None = None):
             attrs["units"] = unit
         else:
             attrs.setdefault("long_name", description or name.replace("_", " "))
-            if var.dtype.kind in "fiu" and "units" in attrs:
+            if attrs.get("units") == "dB":  # UDUNITS has no logarithmic units: a ratio, named in the long_name
+                attrs["units"] = "1"
+                attrs["long_name"] += " (in decibels)"
+            elif var.dtype.kind in "fiu" and "units" in attrs:
                 attrs["units"] = udunits(str(attrs["units"]))
         if description and description != attrs.get("long_name"):
             attrs["comment"] = description
