@@ -162,3 +162,21 @@ def test_pump_frequency_offset_rotates_the_field_at_the_offset():
     np.testing.assert_allclose(np.angle(a[1:] / a[:-1]), -2 * np.pi * df * 1e-8, rtol=1e-6)
     np.testing.assert_allclose(tr.alpha[-1, 1], s.model.mean_fields.alpha[1], rtol=1e-7)  # pump 2 unaffected
     assert d.period == pytest.approx(1 / df)
+
+
+def test_network_switch_on_reaches_its_mean_fields_and_its_drift():
+    """A 3-node chain (issue: networks with their own mean fields): A(y_steady) is the network model's drift, the
+    Jacobian is A, and a switch-on relaxes to the network's steady mean fields."""
+    from cascom_sim.models.network import Network
+    from cascom_sim.solvers.meanfield_dynamics import driven_network
+
+    net = Network.uniform(3, P.replace(kappa_r_fraction=0.5, kappa_l_fraction=0.5, eta=0.5, phi_pi=0.5),
+                          channels="both")
+    assert net.links[0].eta == 0.5  # the nodes are coupled both ways
+    s = driven_network(net, ramp_drive(2e-8, n_pumps=3))
+    y = s.steady_means()
+    A = s.model.drift
+    np.testing.assert_allclose(s.drift(0.0, y), A, rtol=0, atol=1e-12 * np.max(np.abs(A)))
+    assert np.max(np.abs(s.rhs(1.0, y))) < 1e-12 * np.max(np.abs(A)) * np.max(np.abs(y))
+    tr = evolve_mean_fields(s, np.linspace(0.0, 1.0e-5, 3))  # slowest rate 2.3e6 1/s: 23 relaxation times
+    assert np.max(np.abs(tr.alpha[-1] - tr.steady_alpha)) / np.max(np.abs(tr.steady_alpha)) < 1e-8

@@ -221,6 +221,51 @@ def driven_system(params: Parameters, options: ModelOptions = ModelOptions(), dr
                         omega_m=np.full(nc, float(params.omega_m_rad)), pump_matrix=B, pump_amplitudes=eps)
 
 
+def _without_detuning(A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Remove the effective-detuning entries (Ẋa ⊃ Δ Ya, Ẏa ⊃ −Δ Xa) of each cavity from a drift."""
+    A = np.array(A, dtype=float)
+    for j, d in enumerate(np.asarray(delta, float)):
+        A[2 * j, 2 * j + 1] -= d
+        A[2 * j + 1, 2 * j] += d
+    return A
+
+
+def driven_network(net, drive: Drive | None = None) -> DrivenSystem:
+    """The :class:`DrivenSystem` of a :class:`~cascom_sim.models.network.Network` of optomechanical nodes.
+
+    Pump j of the drive is node j's pump (at the power, phase and port of the node).  The pump matrix is
+    found by linearity: with only pump j on, the steady state gives its source S⁽ʲ⁾ = −M α⁽ʲ⁾, M the
+    cavity block of the drift (which does not depend on α); ε_j = 1 (c_j(t) multiplies the node's own
+    amplitude).
+    """
+    from ..models.network import network_mean_fields, network_model
+
+    drive = Drive() if drive is None else drive
+    model = network_model(net)
+    mf = model.mean_fields
+    n = net.n_nodes
+    if len(drive.pumps) > n:
+        raise ParameterError("drive.pumps", len(drive.pumps), f"at most {n} pumps (one per node)")
+    zero = MeanFields(alpha=np.zeros(n, complex), beta=np.zeros(n, complex), delta=mf.delta,
+                      bare_detuning=mf.delta, units=mf.units)
+    base = _without_detuning(network_model(net, zero).drift, mf.delta)
+    Mq = np.asarray(model.drift, float)[: 2 * n, : 2 * n]
+    B = np.zeros((n, n), complex)
+    for j in range(n):
+        only_j = net
+        for k in range(n):
+            if k != j:
+                only_j = only_j.replace_nodes({"power": 0.0}, which=k)
+        alone = network_mean_fields(only_j)
+        y = quadrature_means(alone.alpha, np.zeros(n))[: 2 * n]
+        s = -Mq @ y / SQRT2
+        B[:, j] = s[0::2] + 1j * s[1::2]
+    r = net.rates()
+    return DrivenSystem(model=model, drive=drive, base_drift=base, diffusion=np.asarray(model.diffusion, float),
+                        g0=np.asarray(r["g0"], float), bare_detuning=np.asarray(mf.bare_detuning, float),
+                        omega_m=np.asarray(r["omega_m"], float), pump_matrix=B, pump_amplitudes=np.ones(n, complex))
+
+
 # ----------------------------------------------------------------------------- integration
 def integrate(fun, jac, y0, times, breakpoints=(), method: str = "LSODA", rtol: float = RTOL, atol=None,
               what: str = "mean-field equations"):
@@ -327,5 +372,5 @@ def evolve_mean_fields(system: DrivenSystem, times, y0=None, method: str = "LSOD
                                       "atol": atol})
 
 
-__all__ = ["DrivenSystem", "IntegrationError", "MeanFieldTrajectory", "driven_system", "evolve_mean_fields",
+__all__ = ["DrivenSystem", "IntegrationError", "MeanFieldTrajectory", "driven_network", "driven_system", "evolve_mean_fields",
            "integrate", "mean_fields", "quadrature_means"]
