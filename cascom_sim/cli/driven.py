@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 
 from ..errors import ParameterError
-from .common import parameters_block
+from .common import dumps, parameters_block
 
 
 def add_drive_arguments(p, periodic: bool = False) -> None:
@@ -63,6 +62,29 @@ def driven_json(ev, params, options, drive, grid) -> dict:
     }
 
 
+#: a driven run integrates over at most this many of its fastest time scales (ODE steps ~ one per scale)
+MAX_DRIVEN_SCALES = 1e7
+
+
+def check_driven_work(A, drive, times) -> None:
+    """Refuse, before integrating, a span the ODE would need more than :data:`MAX_DRIVEN_SCALES` steps for
+    (e.g. a modulation at 1e300 Hz, or a ramp of 1e300 s with the default span)."""
+    from ..errors import WorkTooLargeError
+
+    lam = float(np.max(np.abs(np.linalg.eigvals(np.asarray(A, float)))))
+    scales = [2 * np.pi / lam] if lam > 0 else []
+    scales += [s for s in (drive.time_scales or ()) if s > 0 and math.isfinite(s)]
+    span = float(times[-1])
+    if not math.isfinite(span):
+        raise ParameterError("t-end", span, "a finite span (the drive's time scales give none)")
+    fast = min(scales) if scales else span
+    steps = span / fast
+    if not math.isfinite(steps) or steps > MAX_DRIVEN_SCALES:
+        raise WorkTooLargeError(f"a driven run over {span:.3g} s with time scales down to {fast:.3g} s",
+                                "more than 1e308 steps" if not math.isfinite(steps) else f"{steps:.2g} steps",
+                                f"{MAX_DRIVEN_SCALES:.0e} steps", "a shorter --t-end or slower drive")
+
+
 def run_driven_evolve(args, params, options, pair) -> int:
     """``cascom evolve`` with a time-dependent drive: mean fields α(t), β(t) and V(t) around them."""
     from ..solvers.meanfield_dynamics import driven_system
@@ -82,6 +104,7 @@ def run_driven_evolve(args, params, options, pair) -> int:
     elif args.points is not None:
         times = np.linspace(0.0, times[-1], args.points)
         grid = {**grid, "points": args.points, "resolved": bool(times[1] <= grid["fast"] / 4)}
+    check_driven_work(system.model.drift, drive, times)
     if args.method == "langevin":
         from ..progress import NoProgress, TqdmProgress
 
@@ -95,7 +118,7 @@ def run_driven_evolve(args, params, options, pair) -> int:
 
         plot_driven(ev, args.plot, options, params)
     if args.json:
-        print(json.dumps(driven_json(ev, params, options, drive, grid)))
+        print(dumps(driven_json(ev, params, options, drive, grid)))
         return 0
     m = ev.metrics
 

@@ -77,8 +77,8 @@ def cmd_steady(args) -> int:
         s = steady_state(params, options, pair)
         print(dumps(steady_json(s)) if args.json else steady_table(s))
         return 0
-    if not np.isfinite(args.bare_detuning):
-        raise ParameterError("bare-detuning", args.bare_detuning, "a finite number (Δ_c/ω_m)")
+    if not (np.isfinite(args.bare_detuning) and abs(args.bare_detuning) <= 1e6):
+        raise ParameterError("bare-detuning", args.bare_detuning, "a finite number with |Δ_c/ω_m| ≤ 1e6 (Δ_c/ω_m)")
     if options.model != "paper":
         raise ParameterError("model", options.model, "'paper' with --bare-detuning")
     branches = steady_states_from_bare_detuning(params, args.bare_detuning, options, pair)
