@@ -259,3 +259,15 @@ def test_four_mode_cascade_within_its_truncation_error(cut, limit):
     assert r.relative_difference < 3 * r.top_level_population + 1e-4, r
     en = float(log_negativity(c.lyapunov, c.pair, c.model.modes))
     assert r.log_negativity(c.pair) == pytest.approx(en, abs=2e-3)
+
+
+def test_cli_modes_override_must_be_closed(capsys):
+    base = ["master", *ISSUE_ARGS[:-2], "--pair", "a1,b1"]
+    rc, out, err = _run_cli([*base, "--modes", "a1,b1,a2", "--cutoff", "3"], capsys)
+    assert rc == 2 and "smallest containing them is a1,a2,b1,b2" in err and err.count("\n") == 1, err
+    rc, out, err = _run_cli([*base, "--modes", "a1,a2,b1,b2", "--cutoff", "2", "--json"], capsys)
+    assert rc == 0, err
+    import json
+
+    d = json.loads(out)
+    assert d["solved_modes"] == ["a1", "a2", "b1", "b2"] and d["modes_reason"] == "as asked (--modes)"
