@@ -58,3 +58,23 @@ def test_paper_model_claims_are_not_reproduced_and_say_why(report):
     for c in data["claims"]:
         r = c["rows"]["paper, consistent"]
         assert r["reproduced"] is False and "unstable at every point" in r["reason"]
+
+
+def test_where_is_the_entanglement_section_recomputes(report):
+    """The search's conclusion reproduces from the command printed beside it (same seed, same numbers)."""
+    import shlex
+
+    from cascom_sim.runs.optimize import optimize
+
+    out, path, data = report
+    e = data["where_is_entanglement"]
+    text = path.read_text()
+    assert "## Where is the entanglement?" in text and e["command"] in text
+    assert (out / "where_is_entanglement.png").exists()
+    argv = shlex.split(e["command"])[1:]
+    vary = [argv[i + 1] for i, a in enumerate(argv) if a == "--vary"]
+    r = optimize(vary, options=ModelOptions(model="two-channel"), pair="b1,b2", measure="pt_nu", maximize=False,
+                 popsize=int(argv[argv.index("--popsize") + 1]), maxiter=int(argv[argv.index("--maxiter") + 1]),
+                 seed=int(argv[argv.index("--seed") + 1]))
+    np.testing.assert_allclose(r.value, e["best_pt_nu"], rtol=1e-12)
+    assert (e["best_E_N_b1_b2"] or 0.0) == pytest.approx(max(0.0, -np.log(r.value)))

@@ -16,6 +16,7 @@ Which measure says what (ν̃₋: smallest symplectic eigenvalue of the partial 
 name                      meaning                                                      nonclassical if
 ========================  ==========================================================  ===============
 ``E_N``                   logarithmic negativity, −ln ν̃₋                               > 0
+``pt_nu``                 ν̃₋ itself (graded also where E_N = 0, for searches)          < 1
 ``E_2``                   Gaussian Rényi-2 entanglement (symmetric states; else NaN)   > 0
 ``steering_12``/``_21``   Gaussian EPR steering, mode 1 steers 2 / 2 steers 1           > 0
 ``discord_2``/``_1``      Gaussian quantum discord, measurement on mode 2 / on mode 1   (correlations)
@@ -263,6 +264,9 @@ class Measure:
 #: Every measure by name (``--measure`` values); outputs are the data variable names.
 MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("E_N", ("E_N",), "1", "logarithmic negativity (Vidal & Werner 2002)", log_negativity),
+    Measure("pt_nu", ("pt_nu",), "1",
+            "smallest symplectic eigenvalue of the partial transpose of 2V (vacuum 1): < 1 iff entangled, "
+            "E_N = max(0, -ln pt_nu); graded where E_N is 0", lambda V2: pt_symplectic_spectrum(V2)[0]),
     Measure("E_2", ("E_2",), "1", "Gaussian Renyi-2 entanglement, symmetric pairs only, NaN otherwise (Adesso, Girolami & Serafini, PRL 109, 190502)",
             renyi2_entanglement),
     Measure("steering", ("steering_12", "steering_21"), "1",
