@@ -36,6 +36,9 @@ def common_arguments() -> argparse.ArgumentParser:
     g.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable), e.g. --set detuning=1.4")
     g.add_argument("--config", metavar="FILE.toml", help="TOML file of parameters and an optional [options] table")
+    g.add_argument("--model-file", metavar="NET.toml", default=None,
+                   help="a network of N nodes described in a TOML file (examples/chain3.toml); --set then takes "
+                        "nodeK.NAME=VALUE, linkK.NAME=VALUE, or NAME=VALUE for every node (every link for eta, phi_pi)")
     g.add_argument("--model", choices=MODELS, default=None, help="paper (default) or two-channel")
     g.add_argument("--units", choices=UNITS_READINGS, default=None, help="units reading (default consistent)")
     g.add_argument("--coupling", choices=COUPLINGS, default=None, help="g0 convention (default paper)")
@@ -73,6 +76,9 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
     Sets ``args.explicit_parameters``: the names given in --config or --set (a swept axis may not be one).
     """
     check_outputs(args)
+    if getattr(args, "model_file", None):
+        return _resolve_network(args)
+    args.network = None
     values: dict[str, Any] = {}
     opts: dict[str, Any] = {}
     if args.config:
@@ -93,6 +99,49 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
         raise ParameterError("pair", " ".join(pair_texts(args)), f"one pair for cascom {args.command}")
     pair = resolve_pair(str(pair_text), MODES)
     return params, options, pair
+
+
+def _resolve_network(args):
+    """--model-file: the network (on ``args.network``) with the --set overrides, and its pair."""
+    from ..models.network import apply_assignment, load_network
+
+    for flag in ("config", "model", "units", "bath"):
+        if getattr(args, flag, None) is not None:
+            raise ParameterError(flag, getattr(args, flag), "not given with --model-file (the file describes the model)")
+    net, settings = load_network(args.model_file)
+    for text in args.set:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ParameterError("--set", text, "NAME=VALUE, nodeK.NAME=VALUE or linkK.NAME=VALUE")
+        net = apply_assignment(net, name.strip(), value.strip())
+    if args.coupling is not None:
+        import dataclasses
+
+        net = dataclasses.replace(net, coupling=args.coupling)
+    args.network = net
+    args.explicit_parameters = set()
+    texts = pair_texts(args) if args.pair is not None else [settings.get("pair", "b1,b2")]
+    if len(texts) > 1 and not getattr(args, "several_pairs", False):
+        raise ParameterError("pair", " ".join(texts), f"one pair for cascom {args.command}")
+    pair = resolve_pair(str(texts[0]), net.modes)
+    return Parameters(), ModelOptions(), pair
+
+
+def model_from_args(args, params, options):
+    """The model the command line describes: the --model-file network, else the selected model at ``params``."""
+    if getattr(args, "network", None) is not None:
+        from ..models.network import network_model
+
+        return network_model(args.network)
+    from ..models import build_model
+
+    return build_model(params, options)
+
+
+def refuse_network(args, what: str) -> None:
+    """A one-line error for subcommands (or modes) that do not take a --model-file network yet."""
+    if getattr(args, "network", None) is not None:
+        raise ParameterError("model-file", args.model_file, f"not with {what}: use cascom steady, evolve or master")
 
 
 def pair_texts(args) -> list[str]:
@@ -148,6 +197,21 @@ def execution_from_args(args, out=None):
 def model_block(model) -> dict:
     """What a model is, for JSON: its label, modes and readings (see :meth:`LinearModel.describe`)."""
     return model.describe()
+
+
+def model_attributes(model) -> dict:
+    """:func:`model_block` as NetCDF attributes: names joined by commas, nodes and links as JSON text."""
+    import json
+
+    out = {}
+    for k, v in model_block(model).items():
+        if k in ("nodes", "links"):
+            out[f"network_{k}"] = json.dumps(v)
+        elif isinstance(v, list):
+            out[k] = ",".join(map(str, v))
+        else:
+            out[k] = "" if v is None else v
+    return out
 
 
 def by_mode(model, values) -> dict | None:

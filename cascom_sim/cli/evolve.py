@@ -12,9 +12,12 @@ from .common import (
     dumps,
     execution_from_args,
     memory_budget,
+    model_attributes,
     model_block,
+    model_from_args,
     num,
     parameters_block,
+    refuse_network,
     resolve,
 )
 from .driven import add_drive_arguments, run_driven_evolve, wants_drive
@@ -53,8 +56,7 @@ def _evolution_dataset(ev, params):
     from ..runs.storage import parameter_attributes
 
     ci = ev.E_N_ci if ev.E_N_ci is not None else np.full((ev.times.size, 2), np.nan)
-    described = {k: (",".join(v) if isinstance(v, list) else ("" if v is None else v))
-                 for k, v in model_block(ev.model).items()}
+    described = model_attributes(ev.model)
     attrs = {"title": "cascom_sim evolution", "method": ev.method, **described,
              "pair": ",".join(ev.pair), "stable": int(ev.stable),
              "noise_physical": int(ev.noise_physical),
@@ -112,7 +114,7 @@ def check_evolve_arguments(args) -> None:
 
 
 def cmd_evolve(args) -> int:
-    from ..models import build_model
+    from ..models.network import initial_network_covariance
     from ..progress import NoProgress, TqdmProgress
     from ..solvers.dynamics import (
         check_time_span,
@@ -125,10 +127,13 @@ def cmd_evolve(args) -> int:
     params, options, pair = resolve(args)
     check_evolve_arguments(args)
     if wants_drive(args):
+        refuse_network(args, "a time-dependent drive")
         return run_driven_evolve(args, params, options, pair)
     if args.method == "piecewise":
         raise ParameterError("method", "piecewise", "covariance, ode, langevin or euler without a time-dependent drive")
-    model = build_model(params, options)
+    model = model_from_args(args, params, options)
+    if args.network is not None:
+        params = None  # the network's nodes carry its parameters
     budget = memory_budget(args)
     d = model.drift.shape[-1]
     n_points = args.points or (2001 if args.t_end is None else 201)
@@ -147,7 +152,7 @@ def cmd_evolve(args) -> int:
         t_end = args.t_end
         check_time_span(model.drift, [t_end], args.method)
         times = np.linspace(0.0, t_end, args.points or 201)
-    V0 = initial_covariance(params)
+    V0 = initial_covariance(params) if params is not None else initial_network_covariance(args.network)
     progress = NoProgress() if args.json else TqdmProgress()
     if args.method in ("covariance", "ode"):
         ev = evolve_covariance(model, times, V0, pair, method=args.method, tolerance=args.tolerance)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import ParameterError
-from .common import parameters_block, resolve
+from .common import parameters_block, refuse_network, resolve
 from .driven import _pairs, add_drive_arguments, drive_from_args
 
 
@@ -26,6 +26,7 @@ def cmd_floquet(args) -> int:
     from ..solvers.meanfield_dynamics import driven_system
 
     params, options, pair = resolve(args)
+    refuse_network(args, "cascom floquet")
     drive = drive_from_args(args)
     if drive.period is None:
         raise ParameterError("drive", "not periodic", "a periodic drive: --modulate NAME:DEPTH:FREQ or sine "

@@ -136,10 +136,17 @@ def cmd_master(args) -> int:
 
     t_start = time.perf_counter()
     params, options, pair = resolve_args(args)
-    s = steady_state(params, options, pair)
+    if args.network is not None:
+        from ..solvers.steady import analyse
+        from .common import model_from_args
+
+        s = analyse(model_from_args(args, params, options), None, pair)
+        params = None
+    else:
+        s = steady_state(params, options, pair)
     pair = s.pair
     out = {
-        "parameters": _parameters_block(params, options), **_model_block(s.model), "pair": list(pair),
+        "parameters": None if params is None else _parameters_block(params, options), **_model_block(s.model), "pair": list(pair),
         "solved_modes": None, "modes_reason": None,
         "stable": s.stable, "noise_physical": s.noise_physical, "bona_fide": s.bona_fide,
         "master_equation_exists": None, "reason": None, "occupations": None, "cutoffs": None, "estimates": [],

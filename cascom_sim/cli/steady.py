@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from ..solvers.steady import steady_state, steady_states_from_bare_detuning
-from .common import by_mode, dumps, matrix, model_block, parameters_block, resolve
+from ..solvers.steady import analyse, steady_state, steady_states_from_bare_detuning
+from .common import by_mode, dumps, matrix, model_block, model_from_args, parameters_block, refuse_network, resolve
 
 
 def steady_json(s) -> dict:
@@ -46,9 +46,27 @@ def fmt(x, spec=".6g") -> str:
     return "—" if x is None else format(x, spec)
 
 
+def _network_lines(s) -> list[str]:
+    d = s.model.describe()
+    mf = s.model.mean_fields
+    lines = [f"cascom steady — model {d['model']}, {len(d['nodes'])} nodes, channels {d['channels']}, "
+             f"coupling {d['coupling']}, modes {','.join(d['modes'])}"]
+    for k, nd in enumerate(d["nodes"]):
+        lines.append(f"  {nd['name']}: Δ/ω_m = {nd['detuning']:g}, κ/2π = {nd['kappa']:g} Hz (R {nd['kappa_r_fraction']:g}, "
+                     f"L {nd['kappa_l_fraction']:g}, pump port {nd['pump_port']}), P = {nd['power']:g} W, "
+                     f"θ = {nd['pump_phase_pi']:g}π, T = {nd['temperature']:g} K;  α = {complex(mf.alpha[k]):.4g} "
+                     f"(N = {float(abs(mf.alpha[k]) ** 2):.4g})")
+    for lk in d["links"]:
+        lines.append(f"  {lk['name']} ({lk['between'][0]}–{lk['between'][1]}): η = {lk['eta']:g}, φ = {lk['phi_pi']:g}π")
+    return lines
+
+
 def steady_table(s) -> str:
     mf = s.model.mean_fields
     p = s.parameters
+    if p is None:
+        return "\n".join(_network_lines(s) + _verdict_lines(s)) if s.model.network is not None else \
+            "\n".join([f"cascom steady — model {s.model.label}, modes {','.join(s.modes)}"] + _verdict_lines(s))
     lines = [
         f"cascom steady — model {s.options.model}, units reading {s.options.units}, "
         f"coupling {s.options.coupling}, bath {s.options.bath}",
@@ -57,6 +75,12 @@ def steady_table(s) -> str:
         f"  g0 = {float(p.g0(s.options.coupling)):.4g} rad/s, ε = {float(p.epsilon):.4g} 1/s, n_m = {float(p.n_m):.4g}",
         f"  α1 = {complex(mf.alpha[0]):.4g}, α2 = {complex(mf.alpha[1]):.4g}  "
         f"(N1 = {float(abs(mf.alpha[0])**2):.4g}, N2 = {float(abs(mf.alpha[1])**2):.4g})",
+    ]
+    return "\n".join(lines + _verdict_lines(s))
+
+
+def _verdict_lines(s) -> list[str]:
+    lines = [
         f"  stable: {s.stable}  (eigenvalues: {s.stability.by_eigenvalues}, Routh–Hurwitz: "
         f"{s.stability.by_routh_hurwitz}; max Re λ = {s.stability.max_re_eigenvalue:.4g} 1/s)",
         f"  noise physical: {s.noise_physical}  (min eig of D + i(AΩ+ΩAᵀ)/2 = {s.noise_min_eigenvalue:.4g})",
@@ -68,11 +92,17 @@ def steady_table(s) -> str:
         lines.append(f"  occupations: {occ}")
     for w in s.warnings:
         lines.append(f"  warning: {w}")
-    return "\n".join(lines)
+    return lines
 
 
 def cmd_steady(args) -> int:
     params, options, pair = resolve(args)
+    if args.network is not None:
+        if args.bare_detuning is not None:
+            refuse_network(args, "--bare-detuning")
+        s = analyse(model_from_args(args, params, options), None, pair)
+        print(dumps(steady_json(s)) if args.json else steady_table(s))
+        return 0
     if args.bare_detuning is None:
         s = steady_state(params, options, pair)
         print(dumps(steady_json(s)) if args.json else steady_table(s))

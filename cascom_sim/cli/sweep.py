@@ -10,12 +10,21 @@ from ..gaussian import resolve_pair
 from ..gaussian.measures import MEASURES
 from ..progress import NoProgress, TqdmProgress
 from ..runs.sweep import ENGINES, Axis, normalize_pairs, run_sweep
-from .common import add_execution_arguments, dumps, execution_from_args, memory_budget, pair_texts, resolve
+from .common import (
+    add_execution_arguments,
+    dumps,
+    execution_from_args,
+    memory_budget,
+    pair_texts,
+    refuse_network,
+    resolve,
+)
 
 
 def cmd_sweep(args) -> int:
     args.several_pairs = True
     params, options, pair = resolve(args)
+    refuse_network(args, "cascom sweep (its grids are vectorized over the paper's and the two-channel model)")
     pairs = normalize_pairs(" ".join(pair_texts(args))) if args.pair else (pair,)
     for p in pairs:
         resolve_pair(",".join(p), MODES)

@@ -409,3 +409,114 @@ def network_model(net: Network, mf: MeanFields | None = None) -> LinearModel:
     A, D = drift_and_diffusion(lind.hamiltonian, lind.jumps)
     return LinearModel(drift=A, diffusion=D, mean_fields=mf, lindblad=lind, modes=net.modes, label="network",
                        network=net)
+
+
+# -------------------------------------------------------------------- files and overrides
+NETWORK_KEYS = ("nodes", "channels", "coupling", "pair") + LINK_PARAMETERS
+
+
+def _value(name: str, value):
+    """A number for a numeric field, a string for pump_port."""
+    field_name = name.rsplit(".", 1)[-1]
+    if field_name == "pump_port":
+        return str(value).strip().strip("'\"")
+    if isinstance(value, bool):
+        raise ParameterError(name, value, "a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, "a number") from None
+
+
+def apply_assignment(net: Network, name: str, value) -> Network:
+    """``nodeK.field``, ``linkK.field`` or ``field`` (every node, or every link for eta/phi_pi) set to ``value``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the qualified parameter, for an unknown node, link or field, or an invalid value.
+    """
+    value = _value(name, value)
+    scope, _, field_name = name.rpartition(".")
+    try:
+        if scope == "":
+            if field_name in LINK_PARAMETERS:
+                return net.replace_links({field_name: value})
+            return net.replace_nodes({field_name: value})
+        for kind, count in (("node", net.n_nodes), ("link", net.n_nodes - 1)):
+            if scope.startswith(kind) and scope[len(kind):].isdigit():
+                k = int(scope[len(kind):])
+                if not 1 <= k <= count:
+                    raise ParameterError(name, value, f"{kind}1 … {kind}{count}" if count else f"no {kind}s here")
+                if field_name in LINK_PARAMETERS and kind == "node":
+                    SPECS[field_name].validate(value)
+                    raise ParameterError(name, value, f"{field_name} belongs to links: link1.{field_name} … or "
+                                                      f"{field_name} for every link")
+                return (net.replace_nodes if kind == "node" else net.replace_links)({field_name: value}, k - 1)
+        raise ParameterError(name, value, "nodeK.NAME, linkK.NAME or NAME")
+    except ParameterError as exc:
+        if exc.name == name:
+            raise
+        raise ParameterError(name, value, exc.allowed) from None
+
+
+def network_from_mapping(data: dict) -> tuple[Network, dict]:
+    """A network from a TOML-like mapping: ``[network]``, ``[node]`` (every node), ``[nodeK]``, ``[link]``, ``[linkK]``.
+
+    Returns the network and the remaining settings of ``[network]`` (e.g. ``pair``).
+    """
+    data = dict(data)
+    top = dict(data.pop("network", {}))
+    unknown = set(top) - set(NETWORK_KEYS)
+    if unknown:
+        k = sorted(unknown)[0]
+        raise ParameterError(f"network.{k}", top[k], "a key among " + ", ".join(NETWORK_KEYS))
+    n = top.pop("nodes", None)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ParameterError("network.nodes", n, "an integer ≥ 1 (the number of nodes)")
+    every = dict(data.pop("node", {}))
+    every_link = {k: top.pop(k) for k in LINK_PARAMETERS if k in top}
+    every_link.update(data.pop("link", {}))
+    per_node = {}
+    per_link = {}
+    for key in list(data):
+        for kind, store, count in (("node", per_node, n), ("link", per_link, n - 1)):
+            if key.startswith(kind) and key[len(kind):].isdigit():
+                k = int(key[len(kind):])
+                if not 1 <= k <= count:
+                    raise ParameterError(key, "…", f"{kind}1 … {kind}{count}")
+                store[k - 1] = dict(data.pop(key))
+    if data:
+        k = sorted(data)[0]
+        raise ParameterError(k, data[k], "tables [network], [node], [nodeK], [link], [linkK]")
+    base = Node.from_values({k: _value(k, v) for k, v in every.items()})
+    nodes = tuple(Node.from_values({k: _value(f"node{j + 1}.{k}", v) for k, v in per_node.get(j, {}).items()}, base)
+                  for j in range(n))
+    link = Link(**{k: _value(k, v) for k, v in every_link.items()})
+    links = tuple(dataclasses.replace(link, **{k: _value(f"link{j + 1}.{k}", v)
+                                               for k, v in per_link.get(j, {}).items()}) for j in range(n - 1))
+    settings = {k: top.pop(k) for k in ("pair",) if k in top}
+    net = Network(nodes=nodes, links=links, channels=top.get("channels", "both"), coupling=top.get("coupling", "paper"))
+    return net, settings
+
+
+def load_network(path) -> tuple[Network, dict]:
+    """A network from a TOML file (see ``examples/chain3.toml`` and docs/networks.md)."""
+    import tomllib
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError("model-file", str(path), "an existing TOML file")
+    try:
+        data = tomllib.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError("model-file", str(path), f"valid TOML ({exc})") from None
+    return network_from_mapping(data)
+
+
+def initial_network_covariance(net: Network) -> np.ndarray:
+    """Optical vacuum and each mirror thermal at its own n_m, shape (4N, 4N), in the order of ``net.modes``."""
+    r = net.rates()
+    occ = np.concatenate([np.zeros(net.n_nodes), r["n_m"]])
+    return np.diag(np.repeat(occ + 0.5, 2))
