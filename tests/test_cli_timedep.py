@@ -64,3 +64,17 @@ def test_evolve_default_grid_comes_from_the_spectrum(capsys):
 def test_bad_drive_input_is_one_line_exit_2(capsys, argv, word):
     code, out, err = run(capsys, *argv)
     assert code == 2 and word in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_ensemble_metrics_come_with_intervals_or_are_withheld(capsys):
+    """cascom evolve --method langevin (constant drive): interpolated metrics with notes; the largest sample
+    of a noisy plateau is not reported as a maximum; detection time bounds the exact birth time from above."""
+    code, out, _ = run(capsys, "evolve", *PRESET, "--method", "langevin", "--trajectories", "64000", "--json")
+    d = json.loads(out)["transient_metrics"]
+    code2, out2, _ = run(capsys, "evolve", *PRESET, "--json")
+    exact = json.loads(out2)["transient_metrics"]
+    assert code == code2 == 0
+    assert d["max_E_N"]["value"] is None and "no distinct maximum" in d["max_E_N"]["note"]
+    assert d["birth_time"]["value"] >= 0.97 * exact["birth_time"]["value"]  # 5.4e-8 vs 4.9e-8 (seed 0)
+    assert d["birth_time"]["value"] < 2 * exact["birth_time"]["value"]
+    assert exact["max_E_N"]["value"] == pytest.approx(0.08258, abs=1e-4)

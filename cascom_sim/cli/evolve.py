@@ -92,7 +92,24 @@ def evolve_json(ev, params) -> dict:
         "max_E_N": m.max_E_N, "time_of_max_E_N": m.time_of_max, "birth_time": m.birth_time,
         "growth_rate": m.growth_rate, "finite_until": m.finite_until,
         "trajectories": ev.n_trajectories, "seed": ev.seed, "stats": ev.stats,
+        "transient_metrics": _interpolated(ev),
     }
+
+
+def _interpolated(ev) -> dict | None:
+    """Birth, maximum and settling interpolated between samples; for ensembles each with its 95 % jackknife
+    interval, withheld (null with a note) where the interval is wider than the value."""
+    from ..solvers.timedep import formal_log_negativity, interpolated_metrics, time_scales
+
+    if not np.all(np.isfinite(ev.covariances)) or not ev.stable:
+        return None
+    formal = formal_log_negativity(ev.covariances, ev.pair, tuple(ev.model.modes))
+    groups = None if ev.E_N_groups is None else np.asarray(ev.E_N_groups).T
+    if groups is not None and not np.all(np.isfinite(groups)):
+        return None
+    dt = float(np.max(np.diff(ev.times))) if ev.times.size > 1 else 0.0
+    resolved = dt <= time_scales(ev.model.drift)["fast"] / 4
+    return interpolated_metrics(ev.times, formal, ev.metrics.tolerance, resolved, groups).as_dict()
 
 
 def check_evolve_arguments(args) -> None:

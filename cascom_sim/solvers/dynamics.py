@@ -305,6 +305,9 @@ class Evolution:
     n_trajectories: int | None = None
     seed: int | None = None
     stats: dict = field(default_factory=dict)
+    #: ensembles: formal −ln 2ν⁻(t) of each delete-one-group jackknife estimate, shape (T, groups), for the
+    #: intervals of interpolated metrics (cascom_sim.solvers.timedep.interpolated_metrics)
+    E_N_groups: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def covariance_final(self) -> np.ndarray:
@@ -579,10 +582,14 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     G = N_GROUPS
     en = np.full(t.size, np.nan)
     en_loo = np.full((t.size, G), np.nan)
+    formal_loo = np.full((t.size, G), np.nan)
     lam = np.full(t.size, np.nan)
     se_frob = np.full(t.size, np.nan)
     if finite.any():
         en_loo[finite] = gaussian.log_negativity(loo[finite], pair, model.modes)  # (T, G)
+        with np.errstate(divide="ignore", invalid="ignore"):  # formal −ln 2ν⁻ (unclipped) for metric intervals
+            formal_loo[finite] = -np.log(2.0 * gaussian.smallest_pt_symplectic_eigenvalue(
+                gaussian.reduce_modes(loo[finite], pair, model.modes)))
         en[finite] = gaussian.log_negativity(V[finite], pair, model.modes)
         lam[finite] = gaussian.bona_fide_min_eigenvalue(V[finite])
         dev = loo[finite] - loo[finite].mean(axis=1, keepdims=True)
@@ -603,4 +610,4 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
              "workers": execution.workers, "threads": execution.threads,
              "dask": bool(execution.dask or execution.scheduler)}
     return _assemble(model, pair, t, V, method, stab, V_inf, en_inf, ci=ci, tolerance=tolerance, bona=bona,
-                     n_trajectories=int(N), seed=seed, stats=stats)
+                     n_trajectories=int(N), seed=seed, stats=stats, E_N_groups=formal_loo)

@@ -197,8 +197,9 @@ def _raw_metrics(t, formal, tolerance, final=None):
 
 def interpolated_metrics(times, formal, tolerance=1e-3, resolved=True, formal_groups=None) -> InterpolatedMetrics:
     """Metrics of :class:`InterpolatedMetrics`; with ``formal_groups`` (shape (G, T): the delete-one-group
-    jackknife estimates of an ensemble) each gets a 95 % interval and is withheld (value None) when the
-    interval is wider than the value."""
+    jackknife estimates of an ensemble) each gets a 95 % interval (delete-one-group jackknife) and is withheld
+    (value None, with a note) when the interval is wider than the value; the maximum is withheld when its time
+    is; the birth time becomes the detection time (the 95 % lower bound of E_N positive from then on)."""
     b, m, tm, s = _raw_metrics(times, formal, tolerance)
     vals = [b, m, tm, s]
     if formal_groups is None:
@@ -220,6 +221,24 @@ def interpolated_metrics(times, formal, tolerance=1e-3, resolved=True, formal_gr
                 mets.append(Metric(None, ci, "withheld: 95 % interval wider than the value"))
             else:
                 mets.append(Metric(v, ci))
+        # the birth time of a noisy E_N is not a smooth statistic (the last zero crossing jumps between
+        # crossings of the noise), so its jackknife is not trustworthy; report instead when entanglement is
+        # detected: the 95 % lower bound of E_N positive from then on — an upper bound on the birth time
+        fg = np.asarray(formal_groups, dtype=float)
+        se_t = np.sqrt((G - 1) / G * np.sum((fg - fg.mean(axis=0)) ** 2, axis=0))
+        # (the same rule as the birth time: the last upward crossing when entangled at the end, so a dip of
+        # the bound under zero late in a small ensemble postpones it — more trajectories narrow the bound)
+        detected = _raw_metrics(times, np.asarray(formal, float) - q * se_t, tolerance)[0]
+        mets[0] = Metric(detected, None, "detection time: the 95 % lower bound of E_N is positive from here on "
+                                         "(an upper bound on the birth time)" if detected is not None
+                         else "entanglement not detected at 95 %")
+        if mets[2].value is None and mets[1].value is not None:
+            # no well-located maximum: the largest sample of a noisy plateau is biased upward, its interval too
+            mets[1] = Metric(None, mets[1].ci, "withheld: no distinct maximum (its time is undetermined); the "
+                                               "largest sample of a noisy plateau is biased upward")
+        if mets[3].value is None and mets[3].note.startswith("not defined"):
+            mets[3] = Metric(None, None, "not settled within the tolerance in every jackknife group "
+                                         "(sampling noise larger than the tolerance?)")
     return InterpolatedMetrics(birth_time=mets[0], max_E_N=mets[1], time_of_max=mets[2], settling_time=mets[3],
                                tolerance=tolerance, resolved=resolved)
 
