@@ -76,30 +76,35 @@ def conventions_line(attrs: dict) -> str:
 
 def changed_parameters(values: dict, exclude=()) -> str:
     """Every parameter in ``values`` ({name: value in stored units}) that differs from the default, formatted."""
+    return format_parameters({k: v for k, v in values.items()
+                              if k in SPECS and not np.isclose(float(v), SPECS[k].default, rtol=1e-9, atol=0.0)},
+                             exclude=exclude)
+
+
+def format_parameters(values: dict, exclude=(), digits: int = 4) -> str:
+    """'P = 95.67 mW, m = 46.86 pg, ...': parameters by their symbols, in units a lab reads."""
     out = []
     for name, value in values.items():
         if name in exclude or name not in SPECS:
             continue
         value = float(value)
-        if np.isclose(value, SPECS[name].default, rtol=1e-9, atol=0.0):
-            continue
         sym, unit = _SHORT.get(name, (name, " " + SPECS[name].unit))
         base = {"Hz": "Hz", "W": "W", "K": "K", "m": "m", "kg": "g"}.get(SPECS[name].unit)
         if base is not None:  # an SI prefix that keeps the number between 1 and 1000
-            out.append(f"{sym} = {_si(value * (1e3 if base == 'g' else 1.0), base)}")
+            out.append(f"{sym} = {_si(value * (1e3 if base == 'g' else 1.0), base, digits)}")
         else:
-            out.append(f"{sym} = {value * DISPLAY.get(name, (1.0, ''))[0]:.4g}{unit}")
+            out.append(f"{sym} = {value * DISPLAY.get(name, (1.0, ''))[0]:.{digits}g}{unit}")
     return ", ".join(out)
 
 
-def _si(value: float, unit: str) -> str:
+def _si(value: float, unit: str, digits: int = 4) -> str:
     """'0.3 µW' for (3e-7, 'W'): the SI prefix that puts the number in [1, 1000)."""
     if value == 0:
         return f"0 {unit}"
     for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"),
                            (1e-12, "p"), (1e-15, "f")):
         if abs(value) >= factor * 0.9995:
-            return f"{value / factor:.4g} {prefix}{unit}"
+            return f"{value / factor:.{digits}g} {prefix}{unit}"
     return f"{value:.3g} {unit}"
 
 
@@ -165,7 +170,10 @@ def growth_panel(ax, ds, colorbar: bool = True) -> list:
         handles.append(Patch(color="#9ecae1", label="stable"))
     if (~stable).any():
         gu = g[~stable]
-        if _uniform(gu):
+        if float(gu.max()) <= 0:  # not growing: marginal points the strict stability test does not accept
+            ax.pcolormesh(x, y, np.where(stable, np.nan, 1.0), cmap=ListedColormap(["#756bb1"]), vmin=0, vmax=1)
+            handles.append(Patch(color="#756bb1", label=f"marginal, {label} ≥ {float(gu.min()):.1g}"))
+        elif _uniform(gu):
             ax.pcolormesh(x, y, np.where(stable, np.nan, 1.0), cmap=ListedColormap(["#de2d26"]), vmin=0, vmax=1)
             handles.append(Patch(color="#de2d26", label=f"unstable, {label} = {float(np.mean(gu)):.4g}"))
         else:

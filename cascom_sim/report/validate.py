@@ -330,7 +330,7 @@ class Validation:
 
         from ..models import build_model
         from ..runs.optimize import optimize
-        from .plotting import STYLE, add_footer
+        from .plotting import STYLE, add_footer, axis_label, format_parameters
 
         opts = ModelOptions(model="two-channel")
         vary = [f"{n}={lo:g}:{hi:g}" for n, lo, hi in self.ENTANGLEMENT_BOUNDS]
@@ -353,19 +353,21 @@ class Validation:
             fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2))
             x = ds["dtheta_pi"].values
             for k, lab in enumerate(ds["pair"].values):
-                ax1.plot(x, ds["E_N"].values[:, k], label=f"E_N({lab})")
-                ax2.plot(x, ds["pt_nu"].values[:, k], label=f"ν̃₋({lab})")
-            ax2.axhline(1.0, color="k", ls="--", lw=1, label="entanglement threshold ν̃₋ = 1")
-            ax1.set_xlabel("Δθ/π"); ax2.set_xlabel("Δθ/π")  # noqa: E702
-            ax1.set_ylabel("logarithmic negativity E_N"); ax2.set_ylabel("smallest PT symplectic eigenvalue ν̃₋ (vacuum 1)")  # noqa: E702
+                ax1.plot(x, ds["E_N"].values[:, k], label=rf"$E_N$({lab})")
+                ax2.plot(x, ds["pt_nu"].values[:, k], label=rf"$\tilde\nu_-$({lab})")
+            ax2.axhline(1.0, color="k", ls="--", lw=1, label=r"entanglement threshold $\tilde\nu_- = 1$")
+            ax1.set_xlabel(axis_label("dtheta_pi")); ax2.set_xlabel(axis_label("dtheta_pi"))  # noqa: E702
+            ax1.set_ylabel(r"logarithmic negativity $E_N$")
+            ax2.set_ylabel(r"smallest PT symplectic eigenvalue $\tilde\nu_-$ (vacuum 1)")
             ax1.legend(loc="upper right"); ax2.legend(loc="upper center")  # noqa: E702
             top = np.nanmax(ds["E_N"].values) if np.isfinite(ds["E_N"].values).any() else 0.0
             if top <= 0:
                 ax1.set_ylim(-0.01, 0.1)
-                ax1.text(0.5, 0.5, "E_N = 0 for every pair and every Δθ", transform=ax1.transAxes, ha="center")
-            fig.suptitle("Two-channel cascade at the best point of the search for E_N(b1, b2)")
-            add_footer(fig, "best point: " + ", ".join(f"{k} {v:.4g}" for k, v in best.x.items())
-                       + " · model two-channel · coupling paper · bath paper · κ_R = κ_L = κ/2")
+                ax1.text(0.5, 0.5, r"$E_N = 0$ for every pair and every $\Delta\theta$", transform=ax1.transAxes,
+                         ha="center")
+            fig.suptitle(r"Two-channel cascade at the best point of the search for $E_N$(b1, b2)")
+            add_footer(fig, "model two-channel (κ_R = κ_L = κ/2) · coupling paper · bath paper\nbest point: "
+                       + format_parameters(best.x, digits=3))
             path = self.out / f"{name}.png"
             fig.savefig(path)
             plt.close(fig)
