@@ -319,6 +319,17 @@ def parse_assignment(text: str) -> tuple[str, float]:
         raise ParameterError(name, value.strip(), SPECS[name].allowed()) from None
 
 
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """The mapping in a TOML file; a :class:`ParameterError` named ``what`` if it is missing or not TOML."""
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError(what, str(path), "an existing TOML file")
+    try:
+        return tomllib.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(what, str(path), f"valid TOML ({exc})") from None
+
+
 def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     """Read a TOML file: top-level parameter names, optional ``[options]`` table.
 
@@ -326,13 +337,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     -------
     (parameters, options) : tuple of dict
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ParameterError("--config", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError("--config", str(path), f"valid TOML ({exc})") from None
+    data = read_toml(path, "--config")
     options = data.pop("options", {})
     if "parameters" in data and isinstance(data["parameters"], dict):
         data = {**data.pop("parameters"), **data}

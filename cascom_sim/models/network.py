@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from ..parameters import SPECS, Parameters
+from ..parameters import SPECS, Parameters, read_toml
 from .engine import LindbladModel, drift_and_diffusion, hamiltonian_from_ladder, ladder_to_quadrature_vector
 from .linear import LinearModel
 from .meanfield import MeanFields
@@ -502,16 +502,7 @@ def network_from_mapping(data: dict) -> tuple[Network, dict]:
 
 def load_network(path) -> tuple[Network, dict]:
     """A network from a TOML file (see ``examples/chain3.toml`` and docs/networks.md)."""
-    import tomllib
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.is_file():
-        raise ParameterError("model-file", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError("model-file", str(path), f"valid TOML ({exc})") from None
+    data = read_toml(path, "model-file")
     return network_from_mapping(data)
 
 
