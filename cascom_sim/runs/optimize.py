@@ -21,7 +21,7 @@ import scipy.optimize
 from ..errors import ParameterError
 from ..gaussian.measures import MEASURES
 from ..parameters import SPECS, ModelOptions, Parameters
-from .sweep import ENGINES, evaluate_points, normalize_pairs
+from .sweep import ENGINES, evaluate_points, normalize_pairs, parse_range
 
 #: Objective scale of an infeasible point (unstable, unphysical noise, not bona fide, or NaN measure):
 #: every infeasible point scores in (PENALTY, 3·PENALTY), worse than any feasible value of the measures
@@ -54,14 +54,7 @@ class Bound:
     @classmethod
     def parse(cls, text: str) -> Bound:
         """Parse ``NAME=LO:HI``."""
-        name, sep, rng = text.partition("=")
-        parts = rng.split(":")
-        if not sep or len(parts) != 2:
-            raise ParameterError("vary", text, "NAME=LO:HI, e.g. detuning=0.5:1.5")
-        try:
-            lo, hi = float(parts[0]), float(parts[1])
-        except ValueError:
-            raise ParameterError("vary", text, "NAME=LO:HI with numbers") from None
+        name, (lo, hi) = parse_range(text, "vary", "NAME=LO:HI", "detuning=0.5:1.5", (float, float))
         return cls(name.strip(), lo, hi)
 
 

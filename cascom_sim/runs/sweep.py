@@ -27,6 +27,18 @@ from ..progress import NoProgress
 from .storage import parameter_attributes, save_dataset
 
 
+def parse_range(text: str, option: str, form: str, example: str, types) -> tuple[str, list]:
+    """Split ``NAME=V1:V2[:…]`` into the name and the values converted by ``types`` (one per part)."""
+    name, sep, rng = text.partition("=")
+    parts = rng.split(":")
+    if not sep or len(parts) != len(types):
+        raise ParameterError(option, text, f"{form}, e.g. {example}")
+    try:
+        return name.strip(), [t(v) for t, v in zip(types, parts)]
+    except ValueError:
+        raise ParameterError(option, text, f"{form} with numbers" + (", NUM an integer" if int in types else "")) from None
+
+
 @dataclass(frozen=True)
 class Axis:
     """One swept parameter: ``numpy.linspace(start, stop, num)`` (inclusive)."""
@@ -52,14 +64,8 @@ class Axis:
     @classmethod
     def parse(cls, text: str) -> Axis:
         """Parse ``NAME=START:STOP:NUM``."""
-        name, sep, rng = text.partition("=")
-        parts = rng.split(":")
-        if not sep or len(parts) != 3:
-            raise ParameterError("axis", text, "NAME=START:STOP:NUM, e.g. detuning=0.5:2.5:200")
-        try:
-            start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
-        except ValueError:
-            raise ParameterError("axis", text, "NAME=START:STOP:NUM with numbers, NUM an integer") from None
+        name, (start, stop, num) = parse_range(text, "axis", "NAME=START:STOP:NUM", "detuning=0.5:2.5:200",
+                                               (float, float, int))
         return cls(name.strip(), start, stop, num)
 
 
