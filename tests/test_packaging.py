@@ -92,3 +92,11 @@ def test_docstrings_parse_as_numpy_style_without_warnings(caplog):
     walk(package)
     problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert problems == []
+
+
+def test_tests_import_helpers_as_top_level_modules():
+    """CI runs pytest in a fresh copy where 'tests' is not a package: helpers are imported as
+    `from strategies import ...`, never `from tests.strategies import ...`."""
+    offenders = [p.name for p in (ROOT / "tests").glob("*.py")
+                 if re.search(r"^\s*(from|import) tests\b", p.read_text(), re.M)]
+    assert offenders == []

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import xarray as xr
+from test_executor import Interrupt
 
 from cascom_sim import ModelOptions, Parameters, steady_state
 from cascom_sim.gaussian import measures as M
 from cascom_sim.runs.executor import Execution, run_chunks
 from cascom_sim.runs.sweep import Axis, normalize_pairs, run_sweep
-from tests.test_executor import Interrupt
 
 TWO = ModelOptions(model="two-channel", coupling="standard")
 AXES4 = [Axis("detuning", 0.6, 1.6, 4), Axis("dtheta_pi", 0.0, 1.0, 3), Axis("eta", 0.3, 0.9, 3),
