@@ -85,6 +85,31 @@ def check_driven_work(A, drive, times) -> None:
                                 f"{MAX_DRIVEN_SCALES:.0e} steps", "a shorter --t-end or slower drive")
 
 
+def _report_unstable_end(args, system, options, pair) -> bool:
+    """Where the drive ends at an unstable operating point there is no build-up to resolve: the mean fields
+    and fluctuations grow without bound (and the default span, set by relaxation, does not exist).  Say so,
+    with the growth rate, instead of integrating until the budget runs out; ``--t-end`` still integrates."""
+    from ..gaussian import assess_stability
+
+    stab = assess_stability(system.model.drift)
+    if stab.stable:
+        return False
+    note = (f"the drive ends at an unstable operating point: max Re λ(A) = {stab.max_re_eigenvalue:.4g} 1/s "
+            "(growth time {:.3g} s); no steady state to switch on to, so the linearized fluctuations grow without "
+            "bound. Give --t-end to integrate the transient before it diverges, or choose a stable point "
+            "(cascom steady)").format(1.0 / stab.max_re_eigenvalue)
+    if args.json:
+        print(dumps({"model": options.model if options else system.model.label, "pair": list(pair), "stable": False,
+                     "max_re_eigenvalue": stab.max_re_eigenvalue, "growth_rate": stab.max_re_eigenvalue,
+                     "E_N": None, "times": None, "warnings": [note]}))
+    else:
+        print(f"cascom evolve — time-dependent drive, model {options.model}, units reading {options.units}, "
+              f"coupling {options.coupling}, bath {options.bath}, pair {','.join(pair)}")
+        print(f"  stable: False  (growth rate: {stab.max_re_eigenvalue:.4g} 1/s)")
+        print(f"  {note}")
+    return True
+
+
 def run_driven_evolve(args, params, options, pair) -> int:
     """``cascom evolve`` with a time-dependent drive: mean fields α(t), β(t) and V(t) around them."""
     from ..solvers.meanfield_dynamics import driven_system
@@ -94,6 +119,8 @@ def run_driven_evolve(args, params, options, pair) -> int:
     if args.method == "euler":
         raise ParameterError("method", "euler", "covariance, ode, piecewise or langevin with a time-dependent drive")
     system = driven_system(params, options, drive)
+    if args.t_end is None and not drive.period and _report_unstable_end(args, system, options, pair):
+        return 0
     times, grid = default_times(system.model.drift, drive)
     if args.t_end is not None:
         if not (math.isfinite(args.t_end) and args.t_end > 0):

@@ -57,6 +57,12 @@ MODULATED_PARAMETERS = {
 }
 
 
+#: drive times (ramp constants, switch-on times, pulse lengths) and frequencies beyond these cannot be
+#: integrated in any useful time next to the nanosecond scales of the models (and 1/f underflows)
+MAX_DRIVE_TIME = 1e6  # s
+MAX_DRIVE_FREQUENCY = 1e15  # Hz, above optical carriers: no rotating-frame modulation is faster
+
+
 def _finite(name: str, value, allowed: str, low: float = -math.inf, low_inclusive: bool = True,
             high: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -103,16 +109,16 @@ class Envelope:
         if self.kind not in ENVELOPE_KINDS:
             raise ParameterError("envelope.kind", self.kind, "one of " + ", ".join(ENVELOPE_KINDS))
         set_ = lambda n, v: object.__setattr__(self, n, v)  # noqa: E731
-        set_("tau", _finite("envelope.tau", self.tau, "0 ≤ tau < inf (s)", 0.0))
-        set_("t_on", _finite("envelope.t_on", self.t_on, "0 ≤ t_on < inf (s)", 0.0))
-        set_("duration", _finite("envelope.duration", self.duration, "0 ≤ duration < inf (s)", 0.0))
+        set_("tau", _finite("envelope.tau", self.tau, "0 ≤ tau ≤ 1e6 (s)", 0.0, high=MAX_DRIVE_TIME))
+        set_("t_on", _finite("envelope.t_on", self.t_on, "0 ≤ t_on ≤ 1e6 (s)", 0.0, high=MAX_DRIVE_TIME))
+        set_("duration", _finite("envelope.duration", self.duration, "0 ≤ duration ≤ 1e6 (s)", 0.0, high=MAX_DRIVE_TIME))
         set_("depth", _finite("envelope.depth", self.depth, "0 ≤ depth ≤ 1", 0.0, high=1.0))
-        set_("frequency", _finite("envelope.frequency", self.frequency, "0 ≤ frequency < inf (Hz)", 0.0))
+        set_("frequency", _finite("envelope.frequency", self.frequency, "0 ≤ frequency ≤ 1e15 (Hz)", 0.0, high=MAX_DRIVE_FREQUENCY))
         set_("phase_pi", _finite("envelope.phase_pi", self.phase_pi, "a finite number (π rad)"))
         if self.kind == "pulse" and self.duration <= 0:
-            raise ParameterError("envelope.duration", self.duration, "0 < duration < inf (s) for a pulse")
+            raise ParameterError("envelope.duration", self.duration, "0 < duration ≤ 1e6 (s) for a pulse")
         if self.kind == "sine" and self.frequency <= 0:
-            raise ParameterError("envelope.frequency", self.frequency, "0 < frequency < inf (Hz) for kind='sine'")
+            raise ParameterError("envelope.frequency", self.frequency, "0 < frequency ≤ 1e15 (Hz) for kind='sine'")
         if self.kind == "function" and not callable(self.function):
             raise ParameterError("envelope.function", self.function, "a callable t -> factor ≥ 0")
 
@@ -213,7 +219,7 @@ class PumpDrive:
         object.__setattr__(self, "envelope", tuple(env))
         object.__setattr__(self, "phase_pi", _finite("pump.phase_pi", self.phase_pi, "a finite number (π rad)"))
         object.__setattr__(self, "frequency_offset",
-                           _finite("pump.frequency_offset", self.frequency_offset, "a finite number (Hz)"))
+                           _finite("pump.frequency_offset", self.frequency_offset, "|offset| ≤ 1e15 (Hz)", -MAX_DRIVE_FREQUENCY, high=MAX_DRIVE_FREQUENCY))
         if self.phase_function is not None and not callable(self.phase_function):
             raise ParameterError("pump.phase_function", self.phase_function, "a callable t -> phase (rad)")
 
@@ -260,7 +266,8 @@ class Modulation:
             raise ParameterError("modulation.name", self.name, "one of " + ", ".join(MODULATED_PARAMETERS))
         object.__setattr__(self, "depth", _finite("modulation.depth", self.depth, "a finite number"))
         object.__setattr__(self, "frequency", _finite("modulation.frequency", self.frequency,
-                                                      "0 < frequency < inf (Hz)", 0.0, low_inclusive=False))
+                                                      "0 < frequency ≤ 1e15 (Hz)", 0.0, low_inclusive=False,
+                                                      high=MAX_DRIVE_FREQUENCY))
         object.__setattr__(self, "phase_pi", _finite("modulation.phase_pi", self.phase_pi, "a finite number (π rad)"))
 
     def __call__(self, t) -> np.ndarray:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.integrate
 
-from ..errors import CascomError, ParameterError
+from ..errors import ParameterError, SolverError
 from ..models import LinearModel, build_model
 from ..models.drives import Drive
 from ..models.meanfield import MeanFields, assemble_mean_fields, feedthrough_factor, mean_fields
@@ -42,8 +42,22 @@ SQRT2 = np.sqrt(2.0)
 RTOL = 1e-10
 
 
-class IntegrationError(CascomError):
-    """solve_ivp failed (the message says where and what to try)."""
+#: an integration may evaluate its right-hand side at most this often (seconds of Python); beyond, it is
+#: refused with what to try instead of running for hours (e.g. at an unstable point, or a drive far
+#: faster than the output grid)
+MAX_RHS_EVALUATIONS = 200_000
+#: a solution whose largest entry exceeds this has left any linear regime; the integration stops there
+#: and later samples are NaN (never a number from a diverging solution)
+DIVERGENCE_BOUND = 1e100
+
+
+class IntegrationError(SolverError):
+    """solve_ivp failed or exceeded its budget (the message says where and what to try)."""
+
+
+class _BudgetExceeded(Exception):
+    def __init__(self, t):
+        self.t = t
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,39 +282,69 @@ def driven_network(net, drive: Drive | None = None) -> DrivenSystem:
 
 # ----------------------------------------------------------------------------- integration
 def integrate(fun, jac, y0, times, breakpoints=(), method: str = "LSODA", rtol: float = RTOL, atol=None,
-              what: str = "mean-field equations"):
+              what: str = "mean-field equations", max_evaluations: int = MAX_RHS_EVALUATIONS):
     """solve_ivp from t = 0 over ``times``, restarted at every breakpoint (where the drive has a kink).
 
     Returns (y at ``times`` shape (T, m), number of RHS evaluations).  ``atol`` defaults to
     ``rtol · max(1, max|y0|)·1e-3``; stiff methods get the analytic Jacobian ``jac``.
+
+    A solution that grows beyond :data:`DIVERGENCE_BOUND` is stopped there (a terminal event): the
+    samples after it are NaN.  More than ``max_evaluations`` right-hand-side evaluations in all raise
+    :class:`IntegrationError` instead of running on.
+
+    Raises
+    ------
+    IntegrationError
+        solve_ivp failed, or the evaluation budget ran out.
     """
     t = np.asarray(times, dtype=float)
     y = np.asarray(y0, dtype=float)
     atol = rtol * 1e-3 * max(1.0, float(np.max(np.abs(y)))) if atol is None else atol
     cuts = [0.0] + [b for b in sorted(set(breakpoints)) if 0.0 < b < t[-1]] + [t[-1]]
-    out = np.empty((t.size, y.size))
-    done = 0
+    out = np.full((t.size, y.size), np.nan)
     nfev = 0
     if t[0] == 0.0:
         out[0] = y
-        done = 1
     kw = {"jac": jac} if method in ("Radau", "BDF", "LSODA") and jac is not None else {}
+    count = [0]
+
+    def counted(tt, z):
+        count[0] += 1
+        if nfev + count[0] > max_evaluations:
+            raise _BudgetExceeded(tt)
+        return fun(tt, z)
+
+    def diverged(tt, z):
+        return DIVERGENCE_BOUND - float(np.max(np.abs(z)))
+
+    diverged.terminal = True
     for a, b in zip(cuts[:-1], cuts[1:]):
         if b <= a:
             continue
         sel = np.nonzero((t > a) & (t <= b))[0]
+        count[0] = 0
         # rejected trial steps of implicit methods may overflow; the error control discards them
-        with np.errstate(over="ignore", invalid="ignore"):
-                sol = scipy.integrate.solve_ivp(fun, (a, b), y, method=method, t_eval=t[sel] if sel.size else None,
-                                            rtol=rtol, atol=atol, **kw)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                sol = scipy.integrate.solve_ivp(counted, (a, b), y, method=method,
+                                                t_eval=t[sel] if sel.size else None, rtol=rtol, atol=atol,
+                                                events=diverged, **kw)
+        except _BudgetExceeded as exc:
+            raise IntegrationError(
+                f"solve_ivp ({method}) needed more than {max_evaluations:.0e} evaluations of the {what} and "
+                f"reached only t = {exc.t:.4g} s of {t[-1]:.4g} s: the solution changes far faster than the span "
+                f"(an unstable operating point, or a drive much faster than the output grid); check `cascom "
+                f"steady` for stability, shorten --t-end or loosen --rtol") from None
         if not sol.success:
             raise IntegrationError(f"solve_ivp ({method}) failed on the {what} between t = {a:.4g} s and "
                                    f"{b:.4g} s: {sol.message}; try a looser rtol or another method")
         nfev += sol.nfev
-        if sel.size:
-            out[sel] = sol.y.T[-sel.size:]
+        if sel.size and sol.y.shape[1]:
+            got = sol.y.T[:sel.size] if sol.status == 1 else sol.y.T[-sel.size:]
+            out[sel[:got.shape[0]]] = got
+        if sol.status == 1:  # diverged: every later sample stays NaN
+            break
         y = sol.y[:, -1]
-        done += sel.size
     return out, nfev
 
 
