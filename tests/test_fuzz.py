@@ -141,7 +141,8 @@ def test_parameter_values_across_the_float_range(tmp_path, command, sets):
     if command == "evolve":
         argv += ["--points", "5", "--t-end", "1e-8"]
     code, _, _ = cli("values: " + command, argv)
-    if any(_must_refuse(a) for a in sets if not (command == "sweep" and a.startswith("phi_pi="))):
+    last = {a.partition("=")[0].strip(): a for a in sets}  # a repeated --set: the last value is the one used
+    if any(_must_refuse(a) for a in last.values() if not (command == "sweep" and a.startswith("phi_pi="))):
         assert code == 2, (argv, "accepted a value outside its range")
 
 
