@@ -66,3 +66,10 @@ def test_a_diverging_solution_stops_and_later_samples_are_nan():
     y, _ = integrate(lambda t, y: y, lambda t, y: np.eye(1), np.array([1.0]), times, method="LSODA", rtol=1e-8)
     np.testing.assert_allclose(y[:3, 0], np.exp(times[:3]), rtol=1e-5)
     assert np.all(np.isnan(y[3:])) and 200.0 < math.log(DIVERGENCE_BOUND) < 300.0
+
+
+@pytest.mark.parametrize("cutoff", ["0", "-1", "abc", "2.5", "3,1"])
+def test_master_refuses_bad_cutoffs_even_where_it_would_not_solve(capsys, cutoff):
+    """At the default (unstable) point no cutoff is ever used; a bad one is still the user's mistake."""
+    code, out, err = run(capsys, "master", "--cutoff", cutoff)
+    assert code == 2 and err.count("\n") == 1 and "'cutoff'" in err

@@ -39,17 +39,19 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_master)
 
 
-def _parse_cutoffs(texts, n_modes):
+def _parse_cutoffs(texts, n_modes=None):
+    """Cutoff tuples from ``--cutoff`` texts; ``n_modes=None`` checks only the syntax and the values (≥ 2)."""
     out = []
     for t in texts:
         try:
             vals = [int(v) for v in t.split(",")]
         except ValueError:
             raise ParameterError("cutoff", t, "integers, N or N1,N2,... one per mode") from None
-        if len(vals) == 1:
+        if len(vals) == 1 and n_modes is not None:
             vals = vals * n_modes
-        if len(vals) != n_modes or min(vals) < 2:
-            raise ParameterError("cutoff", t, f"one integer ≥ 2 or {n_modes} of them (one per solved mode)")
+        if (n_modes is not None and len(vals) != n_modes) or min(vals) < 2:
+            count = "one per solved mode" if n_modes is None else f"or {n_modes} of them, one per solved mode"
+            raise ParameterError("cutoff", t, f"integers ≥ 2 (one for every mode, {count})")
         out.append(tuple(vals))
     return out
 
@@ -144,6 +146,8 @@ def cmd_master(args) -> int:
         params = None
     else:
         s = steady_state(params, options, pair)
+    if args.cutoff:  # a bad value is the user's mistake whatever the point turns out to be
+        _parse_cutoffs(args.cutoff)
     pair = s.pair
     out = {
         "parameters": None if params is None else _parameters_block(params, options), **_model_block(s.model), "pair": list(pair),
