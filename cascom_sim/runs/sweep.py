@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from ..errors import ParameterError, WorkTooLargeError
 from ..gaussian import covariance as gaussian
@@ -25,6 +25,9 @@ from ..models import build_model
 from ..parameters import SPECS, ModelOptions, Parameters
 from ..progress import NoProgress
 from .storage import parameter_attributes, save_dataset
+
+if TYPE_CHECKING:
+    import xarray
 
 
 def parse_range(text: str, option: str, form: str, example: str, types) -> tuple[str, list]:
@@ -73,7 +76,7 @@ class Axis:
 class SweepResult:
     """A sweep's data (``dataset``) and statistics."""
 
-    dataset: xr.Dataset = field(repr=False)
+    dataset: xarray.Dataset = field(repr=False)
     axes: tuple[Axis, ...]
     options: ModelOptions
     pair: tuple[str, str]
@@ -426,6 +429,8 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         "wall_time_s": wall, "engine": engine,
     }
     attrs.update(parameter_attributes(base, exclude=dims))
+    import xarray as xr  # here, not at import: the command line starts ~0.3 s faster without it
+
     ds = xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
     stats = {"wall_time_s": wall, "points": total, "seconds_per_point": wall / total, "engine": engine,
              "threads": int(threads)}
