@@ -116,3 +116,4 @@ def test_no_import_cycles_between_modules():
         if m not in color:
             visit(m)
     assert cycles == [], f"import cycles: {cycles}"
+

@@ -148,3 +148,11 @@ def test_optical_instability_without_optomechanics(eta, phi_pi):
     kap = float(p.kappa_rad)
     expected = max(-kap + 2 * kap * np.sqrt(eta) * abs(np.cos(np.pi * phi_pi)), -float(p.gamma_m_rad))
     assert float(max_real_eigenvalue(A)) == pytest.approx(expected, rel=1e-9, abs=1e-6 * kap)
+
+
+def test_a_model_prints_what_it_is_not_its_matrices():
+    import cascom_sim as cs
+
+    text = repr(cs.build_model(cs.Parameters()))
+    assert text == ("LinearModel(label='paper', modes=('a1', 'a2', 'b1', 'b2'), units='consistent', coupling='paper', "
+                    "bath='paper', hamiltonian_and_jumps=no)")

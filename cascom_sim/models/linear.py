@@ -90,6 +90,15 @@ class LinearModel:
     def n_modes(self) -> int:
         return len(self.modes)
 
+    def __repr__(self) -> str:
+        # the matrices are in .drift and .diffusion; printing them whole hides what the model is
+        o = self.options
+        readings = "" if o is None else f", units={o.units!r}, coupling={o.coupling!r}, bath={o.bath!r}"
+        shape = np.shape(self.drift)
+        batch = f", batch={shape[:-2]}" if len(shape) > 2 else ""
+        return (f"LinearModel(label={self.label!r}, modes={self.modes}{readings}{batch}, "
+                f"hamiltonian_and_jumps={'yes' if self.lindblad is not None else 'no'})")
+
     def index(self, mode: str | int) -> int:
         """Position of a mode; a :class:`ParameterError` listing this model's modes if it has no such mode."""
         from ..conventions import mode_index

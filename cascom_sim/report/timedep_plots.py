@@ -94,6 +94,6 @@ def plot_floquet(fl, path: str | Path, system=None, options=None, params=None, t
         legend(ax2, loc="best")
         status = "stable" if fl.stable else "unstable"
         ax1.set_title((title or "Periodic steady state") + f"\n{status}, max |Floquet multiplier| "
-                      f"{fl.max_multiplier:.4f}, period {fl.period * scale:.4g} {unit}")
+                      f"{fl.max_multiplier:.4g}, period {fl.period * scale:.4g} {unit}")
         _footer(fig, options, fl.pair or ("", ""), params)
         return _save(fig, path)
