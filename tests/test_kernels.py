@@ -149,3 +149,42 @@ def test_ensemble_threads_do_not_change_results():
     assert runs[1].stats["threads"] == 3
     for attr in ("covariances", "E_N", "E_N_ci", "bona_fide"):
         np.testing.assert_array_equal(getattr(runs[0], attr), getattr(runs[1], attr), err_msg=attr)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 12])
+def test_hessenberg_characteristic_polynomial(n):
+    """La Budde's recursion on the kernel's Hessenberg form against Faddeev–LeVerrier on A (the NumPy
+    reference) and against the monic polynomial of A's eigenvalues: the same coefficients to rounding."""
+    from cascom_sim.gaussian.stability import characteristic_polynomial
+    from cascom_sim.runs.kernels import _charpoly_hessenberg, _hessenberg
+
+    rng = np.random.default_rng(100 + n)
+    for _ in range(20):
+        A = rng.normal(size=(n, n)) * 10.0 ** rng.uniform(-3, 9)
+        scale = float(np.max(np.abs(A)))
+        H = A.copy()
+        _hessenberg(H, np.empty(n), n)
+        c = np.empty(n + 1)
+        _charpoly_hessenberg(H, n, scale, np.empty((n + 1, n + 1)), c)
+        fl = characteristic_polynomial(A / scale)
+        roots = np.poly(np.linalg.eigvals(A / scale)).real
+        # coefficients of a polynomial with roots of size ≤ n: c_k ≤ C(n, k) n^k
+        bound = np.array([np.prod(np.arange(n - k + 1, n + 1)) * float(n) ** k for k in range(n + 1)])
+        np.testing.assert_allclose(c, fl, rtol=0, atol=1e-12 * bound.max())
+        np.testing.assert_allclose(c, roots, rtol=0, atol=1e-12 * bound.max())
+
+
+def test_shared_diffusion_is_not_copied_and_gives_the_same_results():
+    """A sweep over detunings has one D for every point (a broadcast view): passed once, same results."""
+    rng = np.random.default_rng(11)
+    m = build_model(_random_points(SINGLE_CAVITY_ENTANGLED.replace(eta=0.5), rng, detuning=(0.5, 1.5),
+                                   phi_pi=(0.0, 2.0)), ModelOptions())
+    assert m.diffusion.strides[0] == 0  # κ, γ_m, n_m do not vary: one matrix, broadcast
+    idx = np.array([gaussian.pair_indices(p) for p in PAIRS])
+    shared = steady_points(m.drift, m.diffusion, idx, keep_covariance=True)
+    full = steady_points(m.drift, np.array(m.diffusion), idx, keep_covariance=True)
+    single = steady_points(m.drift, m.diffusion[0], idx, keep_covariance=True)
+    for k in shared:
+        np.testing.assert_array_equal(shared[k], full[k], err_msg=k)
+        np.testing.assert_array_equal(single[k], full[k], err_msg=k)
+    assert np.any(shared["bona_fide"] == 1)

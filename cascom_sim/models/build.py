@@ -39,10 +39,11 @@ def check_computable(A, D, params: Parameters) -> None:
     A = np.asarray(A)
     D = np.asarray(D)
     with np.errstate(invalid="ignore", over="ignore"):
+        # a whole-stack test first (max/min propagate NaN, no |·| temporaries); per point only to report
+        size = max(np.max(A), -np.min(A), np.sqrt(max(np.max(D), -np.min(D))))
+        if np.isfinite(size) and size <= RATE_LIMIT:
+            return
         size = np.maximum(np.max(np.abs(A), axis=(-2, -1)), np.sqrt(np.max(np.abs(D), axis=(-2, -1))))
-    bad = ~np.isfinite(size) | (size > RATE_LIMIT)
-    if not np.any(bad):
-        return
     worst = float(np.nanmax(np.where(np.isfinite(size), size, np.inf)))
     name, value = _most_extreme(params)
     raise ParameterError(name, value, f"values whose derived rates stay representable (here the drift/diffusion "

@@ -68,18 +68,22 @@ def paper_drift(params: Parameters, options: ModelOptions, mf: MeanFields) -> np
 
 
 def paper_diffusion(params: Parameters, options: ModelOptions, shape=None) -> np.ndarray:
-    """Diffusion matrix D of Eq. (27) (or its Brownian variant), shape (..., 8, 8)."""
+    """Diffusion matrix D of Eq. (27) (or its Brownian variant), shape (..., 8, 8).
+
+    Where κ, γ_m and n_m do not vary over ``shape`` the result is one 8 × 8 matrix broadcast (a
+    read-only view): a sweep over detunings or phases does not store N copies of it.
+    """
     shape = params.shape if shape is None else shape
-    kap = _bcast(params.kappa_rad, shape)
-    mech = _bcast(params.gamma_m_rad * (2.0 * params.n_m + 1.0), shape)
-    diag = np.zeros(shape + (DIM,))
-    diag[..., 0:4] = kap[..., None]
+    kappa, mech_rate = params.kappa_rad, params.gamma_m_rad * (2.0 * params.n_m + 1.0)
+    own = np.broadcast_shapes(np.shape(kappa), np.shape(mech_rate))
+    diag = np.zeros(own + (DIM,))
+    diag[..., 0:4] = np.asarray(kappa, dtype=float)[..., None]
     if options.bath == "brownian":
-        diag[..., 5] = mech
-        diag[..., 7] = mech
+        diag[..., 5] = mech_rate
+        diag[..., 7] = mech_rate
     else:
-        diag[..., 4:8] = mech[..., None]
-    return diag[..., :, None] * np.eye(DIM)
+        diag[..., 4:8] = np.asarray(mech_rate, dtype=float)[..., None]
+    return np.broadcast_to(diag[..., :, None] * np.eye(DIM), tuple(shape) + (DIM, DIM))
 
 
 def paper_model(params: Parameters, options: ModelOptions = ModelOptions(),

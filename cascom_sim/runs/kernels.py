@@ -5,8 +5,9 @@ with stacked array calls (kept, selectable with ``engine='numpy'``, and tested a
 
 1. stability by the eigenvalues of A, read off its real Schur form A = Z S Zᵀ (Householder
    Hessenberg reduction and Francis double-shift QR, EISPACK ``orthes``/``hqr2``), and,
-   independently, by Routh–Hurwitz on the characteristic polynomial (Faddeev–LeVerrier on A/max|A|,
-   the arithmetic of :mod:`cascom_sim.gaussian.stability`);
+   independently of the eigenvalues, by Routh–Hurwitz on the characteristic polynomial of A/max|A|
+   (La Budde's recursion on the Hessenberg form; the NumPy reference uses Faddeev–LeVerrier on A,
+   a second construction of the same polynomial, see :mod:`cascom_sim.gaussian.stability`);
 2. noise physicality, D + (i/2)(AΩ + ΩAᵀ) ≥ 0;
 3. the Lyapunov equation A V + V Aᵀ = −D by Bartels–Stewart on the *same* Schur form:
    S X + X Sᵀ = −Zᵀ D Z block by block (1×1 and 2×2 diagonal blocks), V = Z X Zᵀ;
@@ -25,7 +26,8 @@ this file compiles.
 
 References
 ----------
-Liu et al., Phys. Rev. A 109, 023519 (2024), Eqs. (23), (29)–(32); R. H. Bartels and G. W. Stewart,
+Liu et al., Phys. Rev. A 109, 023519 (2024), Eqs. (23), (29)–(32); C. A. La Budde, Math. Comp. 17, 433
+(1963) (characteristic polynomial of a Hessenberg matrix); R. H. Bartels and G. W. Stewart,
 Commun. ACM 15, 820 (1972); B. T. Smith et al., Matrix Eigensystem Routines — EISPACK Guide
 (Springer, 1976) for ``orthes`` and ``hqr2``.
 """
@@ -75,26 +77,33 @@ def _matmul(X, Y, out, n):
 
 
 @numba.njit(**_JIT)
-def _routh_hurwitz(A, n, scale, As, M, T, c, row0, row1, new):
-    """Faddeev–LeVerrier on A/scale, then the Routh table (the arithmetic of gaussian.stability)."""
+def _charpoly_hessenberg(H, n, scale, P, c):
+    """Monic characteristic polynomial det(λ − H/scale) = Σ c_k λ^(n−k) of the upper Hessenberg H
+    (entries below the subdiagonal ignored) by La Budde's recursion on its leading principal minors,
+    p_i = (λ − h_ii) p_{i−1} − Σ_{m≥1} h_{i−m,i} h_{i,i−1}⋯h_{i−m+1,i−m} p_{i−m−1}: O(n³/6) operations
+    instead of the n matrix products of Faddeev–LeVerrier.  P is (n+1) × (n+1) scratch (row i holds p_i)."""
     s = scale if scale > 0.0 else 1.0
-    for i in range(n):
-        for j in range(n):
-            M[i, j] = 0.0
-            As[i, j] = A[i, j] / s
-    c[0] = 1.0
-    for k in range(1, n + 1):
-        # M ← (A/s) M + c_{k-1} I;  c_k = −tr((A/s) M)/k
-        _matmul(As, M, T, n)
-        for i in range(n):
-            for j in range(n):
-                M[i, j] = T[i, j]
-            M[i, i] += c[k - 1]
-        tr = 0.0
-        for i in range(n):
-            for l in range(n):
-                tr += As[i, l] * M[l, i]
-        c[k] = -tr / k
+    P[0, 0] = 1.0
+    for i in range(1, n + 1):
+        hii = H[i - 1, i - 1] / s
+        P[i, 0] = 1.0
+        for k in range(1, i + 1):
+            P[i, k] = (P[i - 1, k] if k < i else 0.0) - hii * P[i - 1, k - 1]
+        beta = 1.0
+        for m in range(1, i):
+            beta *= H[i - m, i - m - 1] / s
+            h = H[i - m - 1, i - 1] / s * beta
+            if h != 0.0:
+                for q in range(i - m):
+                    P[i, q + m + 1] -= h * P[i - m - 1, q]
+    for k in range(n + 1):
+        c[k] = P[n, k]
+
+
+@numba.njit(**_JIT)
+def _routh_table(c, n, row0, row1, new):
+    """Routh's criterion on the monic polynomial c (the arithmetic of gaussian.stability): True when
+    every entry of the first column is positive."""
     width = n // 2 + 1
     for j in range(width):
         row0[j] = c[2 * j] if 2 * j <= n else 0.0
@@ -117,9 +126,10 @@ def _routh_hurwitz(A, n, scale, As, M, T, c, row0, row1, new):
 
 
 @numba.njit(**_JIT)
-def _hessenberg(H, Z, ort, n, want_z):
-    """Householder reduction H ← Zᵀ H Z to upper Hessenberg form, Z accumulated if ``want_z``
-    (EISPACK orthes/ortran)."""
+def _hessenberg(H, ort, n):
+    """Householder reduction H ← Qᵀ H Q to upper Hessenberg form (EISPACK orthes).  The Householder
+    vectors stay below the subdiagonal of H and in ``ort``; :func:`_hessenberg_finish` builds Q from
+    them (if wanted) and clears them."""
     for m in range(1, n - 1):
         scale = 0.0
         for i in range(m, n):
@@ -151,20 +161,27 @@ def _hessenberg(H, Z, ort, n, want_z):
                 H[i, j] -= f * ort[j]
         ort[m] *= scale
         H[m, m - 1] = scale * g
-    for i in range(n):
-        for j in range(n):
-            Z[i, j] = 1.0 if i == j else 0.0
-    for m in range(n - 2, 0, -1):
-        if want_z and H[m, m - 1] != 0.0:
-            for i in range(m + 1, n):
-                ort[i] = H[i, m - 1]
-            for j in range(m, n):
-                g = 0.0
-                for i in range(m, n):
-                    g += ort[i] * Z[i, j]
-                g = (g / ort[m]) / H[m, m - 1]
-                for i in range(m, n):
-                    Z[i, j] += g * ort[i]
+
+
+@numba.njit(**_JIT)
+def _hessenberg_finish(H, Z, ort, n, want_z):
+    """Accumulate Z = Q of :func:`_hessenberg` if ``want_z`` (EISPACK ortran), then zero H below its
+    subdiagonal."""
+    if want_z:
+        for i in range(n):
+            for j in range(n):
+                Z[i, j] = 1.0 if i == j else 0.0
+        for m in range(n - 2, 0, -1):
+            if H[m, m - 1] != 0.0:
+                for i in range(m + 1, n):
+                    ort[i] = H[i, m - 1]
+                for j in range(m, n):
+                    g = 0.0
+                    for i in range(m, n):
+                        g += ort[i] * Z[i, j]
+                    g = (g / ort[m]) / H[m, m - 1]
+                    for i in range(m, n):
+                        Z[i, j] += g * ort[i]
     for i in range(2, n):
         for j in range(i - 1):
             H[i, j] = 0.0
@@ -508,28 +525,33 @@ def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_
     wi = np.empty(n)
     blk = np.empty(n, dtype=np.int64)
     c = np.empty(n + 1)
+    P = np.empty((n + 1, n + 1))
     width = n // 2 + 1
     row0 = np.empty(width)
     row1 = np.empty(width)
     new = np.empty(width)
     n_pairs = pairs.shape[0]
+    shared_d = 1 if D.shape[0] == 1 else 0
     for p in range(lo, hi):
         a = A[p]
-        d = D[p]
+        d = D[p if shared_d == 0 else 0]
         scale = 0.0
         scale_d = 0.0
         for i in range(n):
             for j in range(n):
                 scale = max(scale, abs(a[i, j]))
                 scale_d = max(scale_d, abs(d[i, j]))
-        # --- Routh–Hurwitz from the characteristic polynomial (no eigenvalues)
-        by_rh[p] = _routh_hurwitz(a, n, scale, X, M, T, c, row0, row1, new)
-        # --- real Schur form A = Z S Zᵀ, shared by the eigenvalues and the Lyapunov solve
+        # --- Hessenberg form A = Q S Qᵀ; its characteristic polynomial is A's (orthogonal similarity)
         for i in range(n):
             for j in range(n):
                 S[i, j] = a[i, j]
-        # Schur vectors are only needed for the Lyapunov solve, i.e. where Routh–Hurwitz says stable
-        _hessenberg(S, Z, ort, n, by_rh[p])
+        _hessenberg(S, ort, n)
+        # --- Routh–Hurwitz on the characteristic polynomial (no eigenvalues)
+        _charpoly_hessenberg(S, n, scale, P, c)
+        by_rh[p] = _routh_table(c, n, row0, row1, new)
+        # --- real Schur form A = Z S Zᵀ, shared by the eigenvalues and the Lyapunov solve; the Schur
+        # vectors are only needed for the Lyapunov solve, i.e. where Routh–Hurwitz says stable
+        _hessenberg_finish(S, Z, ort, n, by_rh[p])
         if _schur(S, Z, wr, wi, blk, n, by_rh[p]):
             mr = -np.inf
             for i in range(n):
@@ -609,7 +631,7 @@ def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int 
     Parameters
     ----------
     A, D : ndarray, shape (N, n, n)
-        Drift and diffusion matrices (s⁻¹).
+        Drift and diffusion matrices (s⁻¹); D may be one (n, n) matrix or a broadcast stack.
     pairs : int array, shape (P, 4)
         Quadrature indices (X, Y of the first mode, X, Y of the second) of each pair.
     threads : int
@@ -625,7 +647,10 @@ def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int 
         unstable) and, if asked, ``covariance``.
     """
     A = np.ascontiguousarray(A, dtype=float)
-    D = np.ascontiguousarray(np.broadcast_to(D, A.shape), dtype=float)
+    D = np.broadcast_to(np.asarray(D, dtype=float), A.shape)
+    # one diffusion matrix shared by every point (a broadcast view, e.g. a sweep over detunings) is
+    # passed once rather than copied N times
+    D = np.ascontiguousarray(D[:1] if A.shape[0] > 1 and D.strides[0] == 0 else D)
     pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
     N, n = A.shape[0], A.shape[-1]
     out = {
