@@ -59,6 +59,16 @@ class ParameterSpec:
         Only real numbers count: bools, strings, bytes and complex numbers are refused even where
         NumPy would convert them (``True`` is not a temperature, ``"1e-3"`` is not a mass).
         """
+        if type(value) in (float, int, np.float64):
+            # scalar fast path (networks rebuild their nodes' parameters per optimizer member); anything
+            # it does not accept falls through to the general checks and their messages
+            v = float(value)
+            mag = abs(v)
+            lo, hi = self.representable
+            if (math.isfinite(v) and (v >= self.low if self.low_inclusive else v > self.low)
+                    and (v <= self.high if self.high_inclusive else v < self.high)
+                    and (mag == 0 or lo <= mag <= hi)):
+                return v
         if isinstance(value, (bool, np.bool_, str, bytes, np.str_, np.bytes_)):
             raise ParameterError(self.name, value, "a real number: " + self.allowed())
         try:

@@ -109,17 +109,19 @@ def _resolve_network(args):
         if getattr(args, flag, None) is not None:
             raise ParameterError(flag, getattr(args, flag), "not given with --model-file (the file describes the model)")
     net, settings = load_network(args.model_file)
+    names: set[str] = set()
     for text in args.set:
         name, sep, value = text.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise ParameterError("--set", text, "NAME=VALUE, nodeK.NAME=VALUE or linkK.NAME=VALUE")
         net = apply_assignment(net, name.strip(), value.strip())
+        names.add(name.strip())
     if args.coupling is not None:
         import dataclasses
 
         net = dataclasses.replace(net, coupling=args.coupling)
     args.network = net
-    args.explicit_parameters = set()
+    args.explicit_parameters = names
     texts = pair_texts(args) if args.pair is not None else [settings.get("pair", "b1,b2")]
     if len(texts) > 1 and not getattr(args, "several_pairs", False):
         raise ParameterError("pair", " ".join(texts), f"one pair for cascom {args.command}")

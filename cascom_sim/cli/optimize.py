@@ -17,14 +17,18 @@ def cmd_optimize(args) -> int:
             from ..errors import ParameterError
 
             raise ParameterError(name, "both varied and fixed (--set or --config)", "either varied or fixed")
-    res = optimize(args.vary, base=params, options=options, pair=pair, measure=args.measure,
+    net = args.network
+    res = optimize(args.vary, base=None if net else params, options=None if net else options, pair=pair,
+                   network=net, measure=args.measure,
                    maximize=not args.minimize, seed=args.seed, popsize=args.popsize, maxiter=args.maxiter,
                    polish=not args.no_polish, engine=args.engine, robustness_radius=args.radius,
                    require_noise_physical=not args.allow_unphysical_noise)
     summary = {
         "measure": res.measure, "goal": "min" if args.minimize else "max", "pair": list(res.pair),
         "vary": [b.__dict__ for b in res.vary], "value": res.value, "x": res.x,
-        "model": options.model, "units_reading": options.units, "coupling": options.coupling, "bath": options.bath,
+        "model": "network" if net else options.model, "units_reading": None if net else options.units,
+        "coupling": net.coupling if net else options.coupling, "bath": None if net else options.bath,
+        "model_file": args.model_file,
         "robustness": res.robustness, "stats": res.stats,
         "history": res.history if args.history else None,
         "steady": steady_json(res.steady),
@@ -33,8 +37,10 @@ def cmd_optimize(args) -> int:
         print(dumps(summary))
         return 0
     goal = "minimum" if args.minimize else "maximum"
-    print(f"cascom optimize — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
-          f"bath {options.bath}, pair {','.join(res.pair)}")
+    what = (f"network {args.model_file} ({net.n_nodes} nodes, channels {net.channels}, coupling {net.coupling})"
+            if net else f"model {options.model}, units reading {options.units}, coupling {options.coupling}, "
+                        f"bath {options.bath}")
+    print(f"cascom optimize — {what}, pair {','.join(res.pair)}")
     if res.value is None:
         print(f"  no feasible point (stable, physical noise, bona fide) found in the box after "
               f"{res.stats['evaluations']} evaluations")
@@ -58,7 +64,8 @@ def register(sub, common) -> None:
     p = sub.add_parser("optimize", parents=[common],
                        help="maximise (or minimise) a measure of a pair over parameters within bounds")
     p.add_argument("--vary", action="append", required=True, metavar="NAME=LO:HI",
-                   help="a varied parameter and its bounds (repeatable)")
+                   help="a varied parameter and its bounds (repeatable); with --model-file also nodeK.NAME=LO:HI "
+                        "(one node), linkK.eta / linkK.phi_pi (one link), NAME (every node or link)")
     p.add_argument("--measure", default="E_N", choices=outputs, help="what to optimise (default E_N)")
     p.add_argument("--minimize", action="store_true", help="minimise instead (e.g. duan, simon, squeezing_1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the differential evolution (default 0)")

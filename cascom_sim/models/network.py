@@ -460,6 +460,29 @@ def apply_assignment(net: Network, name: str, value) -> Network:
         raise ParameterError(name, value, exc.allowed) from None
 
 
+def apply_assignments(net: Network, values: dict[str, Any]) -> Network:
+    """Several :func:`apply_assignment` at once, one rebuild per node and link (the optimizer's hot loop).
+
+    Unqualified names (every node, or every link for eta/phi_pi) are applied first, then ``nodeK.``/``linkK.``
+    ones, so a qualified value wins over an unqualified one.  Names and values are validated as by
+    :func:`apply_assignment` (call it once per name first for its error messages).
+    """
+    every_node, every_link = {}, {}
+    per: dict[tuple[str, int], dict] = {}
+    for name, value in values.items():
+        scope, _, field_name = name.rpartition(".")
+        if scope == "":
+            (every_link if field_name in LINK_PARAMETERS else every_node)[field_name] = value
+        else:
+            kind = "node" if scope.startswith("node") else "link"
+            per.setdefault((kind, int(scope[len(kind):]) - 1), {})[field_name] = value
+    nodes = tuple(Node.from_values({**every_node, **per.get(("node", j), {})}, nd)
+                  if every_node or ("node", j) in per else nd for j, nd in enumerate(net.nodes))
+    links = tuple(dataclasses.replace(lk, **{**every_link, **per.get(("link", k), {})})
+                  if every_link or ("link", k) in per else lk for k, lk in enumerate(net.links))
+    return dataclasses.replace(net, nodes=nodes, links=links)
+
+
 def network_from_mapping(data: dict) -> tuple[Network, dict]:
     """A network from a TOML-like mapping: ``[network]``, ``[node]`` (every node), ``[nodeK]``, ``[link]``, ``[linkK]``.
 

@@ -12,16 +12,22 @@ the search and the measure's spread in a neighbourhood of the optimum (robustnes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
 
 from ..errors import ParameterError
-from ..gaussian.measures import MEASURES
+from ..gaussian import covariance as gaussian
+from ..gaussian.measures import MEASURES, measure_outputs
 from ..parameters import SPECS, ModelOptions, Parameters
-from .sweep import ENGINES, evaluate_points, normalize_pairs, parse_range
+from .sweep import ENGINES, _pair_measures, evaluate_points, normalize_pairs, parse_range
+
+#: Numeric node fields of a network that are not :class:`Parameters` (see :class:`cascom_sim.models.network.Node`).
+NETWORK_NUMERIC_EXTRAS = ("kappa_pump_fraction", "pump_phase_pi", "g0")
+_SCOPE = re.compile(r"(node|link)[1-9][0-9]*")
 
 #: Objective scale of an infeasible point (unstable, unphysical noise, not bona fide, or NaN measure):
 #: every infeasible point scores in (PENALTY, 3·PENALTY), worse than any feasible value of the measures
@@ -37,17 +43,31 @@ def _penalty(raw: dict, omega: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Bound:
-    """One varied parameter and its interval [lo, hi] (the parameter's units, see ``cascom steady --help``)."""
+    """One varied parameter and its interval [lo, hi] (the parameter's units, see ``cascom steady --help``).
+
+    For a network (``optimize(..., network=…)``) the name may be qualified: ``node2.detuning`` (one node),
+    ``link1.phi_pi`` (one link), or unqualified (every node; every link for ``eta`` and ``phi_pi``); the
+    node fields ``kappa_pump_fraction``, ``pump_phase_pi`` and ``g0`` exist only there.
+    """
 
     name: str
     lo: float
     hi: float
 
     def __post_init__(self) -> None:
-        if self.name not in SPECS:
-            raise ParameterError(self.name, f"{self.lo}:{self.hi}", "a parameter name among " + ", ".join(SPECS))
+        scope, _, fld = self.name.rpartition(".")
+        if (fld not in SPECS and fld not in NETWORK_NUMERIC_EXTRAS) or (scope and not _SCOPE.fullmatch(scope)):
+            raise ParameterError(self.name, f"{self.lo}:{self.hi}", "a parameter name among " + ", ".join(SPECS)
+                                 + " (networks also: nodeK.NAME, linkK.NAME, " + ", ".join(NETWORK_NUMERIC_EXTRAS)
+                                 + ")")
         for v in (self.lo, self.hi):
-            SPECS[self.name].validate(v)
+            if fld in SPECS:
+                try:
+                    SPECS[fld].validate(v)
+                except ParameterError as exc:
+                    raise ParameterError(self.name, v, exc.allowed) from None
+            elif not np.isfinite(v):
+                raise ParameterError(self.name, v, "a finite number")
         if not self.lo < self.hi:
             raise ParameterError(f"{self.name} bounds", f"{self.lo}:{self.hi}", "LO < HI")
 
@@ -80,6 +100,8 @@ class OptimizeResult:
         All parameters at the optimum.
     steady : cascom_sim.solvers.steady.SteadyState or None
         Full steady-state report at the optimum (stability, physicality, covariance, occupations…).
+    network : cascom_sim.models.network.Network or None
+        For a network search: the network at the optimum (``parameters`` is then None).
     history : list of dict
         Per population evaluation: ``evaluations`` so far, ``best`` feasible value so far,
         ``feasible_fraction`` of that population.
@@ -94,12 +116,22 @@ class OptimizeResult:
     maximize: bool
     x: dict
     value: float | None
-    parameters: Parameters = field(repr=False)
+    parameters: Parameters | None = field(repr=False)
     options: ModelOptions = field(repr=False)
     steady: object = field(repr=False)
     history: list = field(repr=False)
     robustness: dict = field(repr=False)
     stats: dict = field(repr=False)
+    network: object = field(default=None, repr=False)
+
+    @property
+    def model_description(self) -> str:
+        """What was searched: the model and its readings, or the network's size and channels."""
+        if self.network is not None:
+            net = self.network
+            return f"model='network' ({net.n_nodes} nodes, channels {net.channels!r}, coupling {net.coupling!r})"
+        o = self.options
+        return f"model={o.model!r}, coupling={o.coupling!r}, bath={o.bath!r}"
 
     def __repr__(self) -> str:
         goal = "max" if self.maximize else "min"
@@ -108,7 +140,7 @@ class OptimizeResult:
         rob = self.robustness
         fmt = lambda v: "—" if v is None else f"{v:.4g}"  # noqa: E731
         return (f"OptimizeResult({goal} {self.measure}({','.join(self.pair)}) = {val} at {xs}; "
-                f"model={self.options.model!r}, coupling={self.options.coupling!r}, bath={self.options.bath!r}; "
+                f"{self.model_description}; "
                 f"neighbourhood ±{rob.get('radius', 0):g} of the range: {fmt(rob.get('min'))}…{fmt(rob.get('max'))}; "
                 f"evaluations={self.stats['evaluations']})")
 
@@ -138,18 +170,96 @@ def evaluate_measure(points: dict[str, np.ndarray], base: Parameters, options: M
     return np.where(feasible, value, np.nan), feasible, raw
 
 
+def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measure: str, threads: int = 1,
+                             require_noise_physical: bool = True,
+                             stability_margin: float = 0.0) -> tuple[np.ndarray, np.ndarray, dict]:
+    """:func:`evaluate_measure` for a network: one model per point, evaluated together by the kernel.
+
+    Networks are built one point at a time (:func:`cascom_sim.models.network.network_model`, ~1 ms for
+    2–3 nodes); their stacked drifts and diffusions then go through the compiled kernel
+    (:func:`cascom_sim.runs.kernels.steady_points`) in one call.  A point whose network cannot be built
+    (e.g. κ fractions summing above 1) counts as infeasible.
+
+    Parameters
+    ----------
+    points : dict
+        Assignment name (``node2.detuning``, ``link1.phi_pi``, ``power``, …) → values, shape (S,).
+    network : cascom_sim.models.network.Network
+        Every parameter not in ``points``.
+    pair : two mode names of the network (``('b1', 'b3')``)
+
+    Returns
+    -------
+    value, feasible, raw
+        As :func:`evaluate_measure`; ``raw`` holds ``stable``, ``max_re_eigenvalue``, ``noise_physical``,
+        ``bona_fide``, ``E_N``, ``E_N_formal`` and the measure's outputs, shape (S,).
+    """
+    from ..models.network import apply_assignments, network_model
+    from .kernels import steady_points
+
+    names = list(points)
+    X = np.stack([np.atleast_1d(np.asarray(points[n], float)) for n in names]) if names else np.zeros((0, 1))
+    S = X.shape[1]
+    d = 4 * network.n_nodes
+    A = np.tile(-np.eye(d), (S, 1, 1))  # a stable placeholder where the network cannot be built
+    D = np.tile(np.eye(d), (S, 1, 1))
+    built = np.ones(S, bool)
+    for k in range(S):
+        try:
+            model = network_model(apply_assignments(network, {n: float(X[i, k]) for i, n in enumerate(names)}))
+        except (ParameterError, np.linalg.LinAlgError):
+            built[k] = False
+            continue
+        A[k], D[k] = model.drift, model.diffusion
+    modes = network.modes
+    extra = [m for m in (_measure_of_output(measure),) if m != "E_N"]
+    kern = steady_points(A, D, np.array([gaussian.pair_indices(pair, modes)]), threads=threads,
+                         keep_covariance=bool(extra))
+    stable = kern["stable_eigenvalues"] & kern["stable_routh_hurwitz"] & built
+    bona = np.where(built, kern["bona_fide"], -1)
+    en = kern["E_N_formal"][:, 0]
+    raw = {"stable": stable, "max_re_eigenvalue": np.where(built, kern["max_re_eigenvalue"], np.nan),
+           "noise_physical": kern["noise_physical"] & built, "bona_fide": bona,
+           "E_N": np.where(bona == 1, en, np.nan), "E_N_formal": en}
+    if extra:
+        for name in measure_outputs(extra):
+            raw[name] = np.full(S, np.nan)
+        if stable.any():
+            for name, arr in _pair_measures(kern["covariance"][stable], bona[stable] == 1, modes, [tuple(pair)],
+                                            extra).items():
+                raw[name][stable] = arr[:, 0]
+    value = np.asarray(raw[measure], dtype=float)
+    feasible = stable & (bona == 1) & np.isfinite(value)
+    if stability_margin > 0:
+        feasible &= raw["max_re_eigenvalue"] <= -stability_margin * float(np.mean(network.rates()["omega_m"]))
+    if require_noise_physical:
+        feasible &= raw["noise_physical"]
+    return np.where(feasible, value, np.nan), feasible, raw
+
+
+def _check_network_bounds(bounds, network) -> None:
+    """Each name must exist in this network and both ends be valid values (one-line errors naming it)."""
+    from ..models.network import apply_assignment
+
+    for b in bounds:
+        for v in (b.lo, b.hi):
+            apply_assignment(network, b.name, v)
+
+
 def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, options: ModelOptions | None = None,
              pair=("b1", "b2"), measure: str = "E_N", maximize: bool = True, seed: int = 0,
              popsize: int = 20, maxiter: int = 60, tol: float = 1e-7, polish: bool = True,
              engine: str = "compiled", threads: int = 1, robustness_radius: float = 0.01,
              robustness_samples: int = 64, require_noise_physical: bool = True,
-             stability_margin: float = 1e-6) -> OptimizeResult:
+             stability_margin: float = 1e-6, network=None) -> OptimizeResult:
     """Find the largest (or smallest) ``measure`` of ``pair`` over the ``vary`` box.
 
     Parameters
     ----------
     vary : :class:`Bound` or ``'NAME=LO:HI'`` strings
-        The varied parameters; every other one comes from ``base``.
+        The varied parameters; every other one comes from ``base`` (or ``network``).  For a network:
+        ``node2.detuning=0.5:1.5`` (one node), ``link1.phi_pi=0:2`` (one link), ``power=1e-3:0.1`` (every
+        node; ``eta``, ``phi_pi``: every link).
     base : Parameters
     options : ModelOptions
     pair : two mode names (``('a1', 'b1')`` or ``'a1,b1'``)
@@ -178,9 +288,20 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         any two stability tests may disagree in the last digits; the margin keeps the reported optimum
         inside the stable region.  It must stay below the slowest physical damping (γ_m/(2ω_m) = 1/(2Q)).
 
+    network : cascom_sim.models.network.Network, optional
+        Search this network instead of the model of ``base`` and ``options`` (which must then be left
+        unset).  Each population member is built on its own and the stack goes through the compiled
+        kernel (``engine`` must be ``'compiled'``); the result's ``network`` is the network at the optimum.
+
     Returns
     -------
     OptimizeResult
+
+    Raises
+    ------
+    ParameterError
+        Unknown or duplicate names, empty or invalid bounds, a pair the model lacks, an unknown measure;
+        for a network, names it does not have (``node4.…`` in a 3-node chain, ``dtheta_pi``, …).
 
     Examples
     --------
@@ -196,8 +317,6 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
     bounds = tuple(b if isinstance(b, Bound) else Bound.parse(b) for b in vary)
     if not bounds or len({b.name for b in bounds}) != len(bounds):
         raise ParameterError("vary", [b.name for b in bounds], "one or more different parameters")
-    base = Parameters() if base is None else base
-    options = ModelOptions() if options is None else options
     pairs = normalize_pairs(pair)
     if len(pairs) != 1:
         raise ParameterError("pair", pair, "one pair")
@@ -206,7 +325,32 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
     names = [b.name for b in bounds]
-    omega = float(np.mean(base.omega_m_rad))
+    evaluate: Callable[[dict], tuple[np.ndarray, np.ndarray, dict]]
+    if network is not None:
+        if base is not None or options is not None:
+            raise ParameterError("base/options", "given with a network", "unset: the network holds its parameters")
+        if engine != "compiled":
+            raise ParameterError("engine", engine, "compiled for a network")
+        _check_network_bounds(bounds, network)
+        gaussian.pair_indices(pair, network.modes)
+        base, options = None, ModelOptions()
+        omega = float(np.mean(network.rates()["omega_m"]))
+
+        def evaluate(points):
+            return evaluate_network_measure(points, network, pair, measure, threads, require_noise_physical,
+                                            stability_margin)
+    else:
+        for b in bounds:
+            if b.name not in SPECS:
+                raise ParameterError(b.name, f"{b.lo}:{b.hi}", "a parameter name among " + ", ".join(SPECS)
+                                     + " (nodeK./linkK. names need a network: --model-file NET.toml)")
+        base = Parameters() if base is None else base
+        options = ModelOptions() if options is None else options
+        omega = float(np.mean(base.omega_m_rad))
+
+        def evaluate(points):
+            return evaluate_measure(points, base, options, pair, measure, engine, threads, require_noise_physical,
+                                    stability_margin)
     sign = -1.0 if maximize else 1.0
     history: list[dict] = []
     best = {"value": None, "x": None, "evaluations": 0}
@@ -214,9 +358,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
     def objective(x: np.ndarray) -> np.ndarray | float:
         single = x.ndim == 1  # the local polish calls with one point
         X = x[:, None] if single else x
-        value, feasible, raw = evaluate_measure({n: X[i] for i, n in enumerate(names)}, base, options, pair,
-                                                measure, engine, threads, require_noise_physical,
-                                                stability_margin)
+        value, feasible, raw = evaluate({n: X[i] for i, n in enumerate(names)})
         f = np.where(feasible, sign * value, _penalty(raw, omega))
         best["evaluations"] += X.shape[1]
         if feasible.any():
@@ -239,28 +381,31 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
     else:
         xbest, value = res.x, None
     x = {n: float(v) for n, v in zip(names, xbest)}
-    at = base.replace(**x)
-    steady = steady_state(at, options, pair)
-    robustness = _robustness(bounds, xbest, base, options, pair, measure, engine, threads, robustness_radius,
-                             robustness_samples, seed, require_noise_physical, stability_margin)
+    if network is not None:
+        from ..models.network import apply_assignments, network_model
+
+        at, net_at = None, apply_assignments(network, x)
+        steady = steady_state(network_model(net_at), pair=pair)
+    else:
+        at, net_at = base.replace(**x), None
+        steady = steady_state(at, options, pair)
+    robustness = _robustness(bounds, xbest, evaluate, measure, robustness_radius, robustness_samples, seed)
     stats = {"evaluations": best["evaluations"], "generations": int(res.nit), "wall_time_s": wall,
              "scipy_message": str(res.message), "population": popsize * len(bounds), "seed": seed,
              "require_noise_physical": require_noise_physical, "stability_margin": stability_margin}
     return OptimizeResult(vary=bounds, measure=measure, pair=pair, maximize=maximize, x=x, value=value,
                           parameters=at, options=options, steady=steady, history=history, robustness=robustness,
-                          stats=stats)
+                          stats=stats, network=net_at)
 
 
-def _robustness(bounds, xbest, base, options, pair, measure, engine, threads, radius, samples, seed,
-                require_noise_physical, stability_margin) -> dict:
+def _robustness(bounds, xbest, evaluate, measure, radius, samples, seed) -> dict:
     rng = np.random.default_rng(seed)
     lo = np.array([b.lo for b in bounds])
     hi = np.array([b.hi for b in bounds])
     half = radius * (hi - lo)
     pts = np.clip(xbest[:, None] + rng.uniform(-1, 1, (len(bounds), samples)) * half[:, None], lo[:, None],
                   hi[:, None])
-    value, feasible, raw = evaluate_measure({b.name: pts[i] for i, b in enumerate(bounds)}, base, options, pair,
-                                            measure, engine, threads, require_noise_physical, stability_margin)
+    value, feasible, raw = evaluate({b.name: pts[i] for i, b in enumerate(bounds)})
     en = np.where(feasible, raw["E_N"], np.nan)
     out = {"radius": radius, "samples": samples, "feasible_fraction": float(feasible.mean()),
            "half_widths": {b.name: float(h) for b, h in zip(bounds, half)}}
