@@ -25,7 +25,7 @@ def test_vitali_2007_maximum_matches_the_package_sweep():
     # the sweep's grid step is 5e-4: the optimum lies within a step and is at least as large
     assert res.value >= en[k] - 1e-12
     assert abs(res.x["detuning"] - float(ds["detuning"][k])) <= 1e-3
-    np.testing.assert_allclose(res.value, 0.3117, atol=5e-4)  # the number quoted in docs/findings.md
+    np.testing.assert_allclose(res.value, 0.3117, atol=5e-4)  # the number quoted in docs/entanglement.md
     assert res.steady.stable and res.steady.bona_fide and res.steady.noise_physical
     np.testing.assert_allclose(res.steady.E_N, res.value, rtol=1e-9)
     assert res.robustness["feasible_fraction"] == 1.0 and res.robustness["max"] <= res.value + 1e-12

@@ -78,3 +78,24 @@ def test_where_is_the_entanglement_section_recomputes(report):
                  seed=int(argv[argv.index("--seed") + 1]))
     np.testing.assert_allclose(r.value, e["best_pt_nu"], rtol=1e-12)
     assert (e["best_E_N_b1_b2"] or 0.0) == pytest.approx(max(0.0, -np.log(r.value)))
+
+
+def test_vitali_2007_section_recomputes(report):
+    """The single-cavity literature check: both readings of the finesse, against the optimizer and the abstract."""
+    from cascom_sim.presets import VITALI_2007, VITALI_2007_PAIR
+    from cascom_sim.runs.optimize import optimize
+
+    out, path, data = report
+    v = data["vitali2007"]
+    text = path.read_text()
+    assert "## Single cavity: Vitali et al., PRL 98, 030405 (2007)" in text and v["command"] in text
+    assert (out / "vitali2007.png").exists()
+    first, half = v["readings"]
+    r = optimize(["detuning=0.5:1.5"], base=VITALI_2007, options=ModelOptions(coupling="standard", bath="brownian"),
+                 pair=VITALI_2007_PAIR, seed=0)
+    np.testing.assert_allclose(first["max_E_N"], r.value, atol=1e-6)  # grid step 1e-3 at a smooth maximum
+    assert abs(first["at_detuning"] - r.x["detuning"]) <= 1e-3
+    np.testing.assert_allclose(first["highest_T_entangled"], 23.5, atol=0.11)
+    np.testing.assert_allclose(half["stable_from"], 1.384, atol=2e-3)
+    assert half["highest_T_entangled"] < 20.0 < first["highest_T_entangled"]
+    assert "| consistent |" in text and "**contradicted**" in text
