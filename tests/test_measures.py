@@ -162,7 +162,7 @@ def test_simon_is_the_pt_spectrum_product_and_agrees_with_E_N(seed):
 @settings(max_examples=40, deadline=None)
 @given(seeds)
 def test_invariant_under_local_symplectics(seed):
-    """E_N, steering, discord, mutual information and Simon's expression are local-symplectic invariants."""
+    """E_N, E_2, steering, discord, mutual information and Simon's expression are local-symplectic invariants."""
     rng = np.random.default_rng(seed)
     V = physical_state(seed, 2)
     L = blockdiag(random_symplectic(rng, 1, 0.8), random_symplectic(rng, 1, 0.8))
@@ -172,6 +172,8 @@ def test_invariant_under_local_symplectics(seed):
     for f in (M.steering, M.gaussian_discord):
         np.testing.assert_allclose(f(W), f(V), rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(M.simon(W), M.simon(V), rtol=1e-6, atol=1e-9)
+    # E_2 varies like a square root near a symplectic eigenvalue 1 (tests/test_measures_renyi2.py): looser
+    np.testing.assert_allclose(M.renyi2_entanglement(W), M.renyi2_entanglement(V), rtol=1e-6, atol=1e-8)
     # Duan's minimum is over local rotations: invariant under those
     Rl = blockdiag(rot(rng.uniform(0, 6.3)), rot(rng.uniform(0, 6.3)))
     np.testing.assert_allclose(M.duan(Rl @ V @ Rl.T), M.duan(V), rtol=1e-10)

@@ -17,7 +17,7 @@ name                      meaning                                               
 ========================  ==========================================================  ===============
 ``E_N``                   logarithmic negativity, −ln ν̃₋                               > 0
 ``pt_nu``                 ν̃₋ itself (graded also where E_N = 0, for searches)          < 1
-``E_2``                   Gaussian Rényi-2 entanglement (symmetric states; else NaN)   > 0
+``E_2``                   Gaussian Rényi-2 entanglement (nats), any pair               > 0
 ``steering_12``/``_21``   Gaussian EPR steering, mode 1 steers 2 / 2 steers 1           > 0
 ``discord_2``/``_1``      Gaussian quantum discord, measurement on mode 2 / on mode 1   (correlations)
 ``mutual_information``    von Neumann mutual information (nats)                         (correlations)
@@ -372,8 +372,9 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("pt_nu", ("pt_nu",), "1",
             "smallest symplectic eigenvalue of the partial transpose of 2V (vacuum 1): < 1 iff entangled, "
             "E_N = max(0, -ln pt_nu); graded where E_N is 0", lambda V2: pt_symplectic_spectrum(V2)[0]),
-    Measure("E_2", ("E_2",), "1", "Gaussian Renyi-2 entanglement, symmetric pairs only, NaN otherwise (Adesso, Girolami & Serafini, PRL 109, 190502)",
-            renyi2_entanglement),
+    Measure("E_2", ("E_2",), "1",
+            "Gaussian Renyi-2 entanglement (nats), 1/2 ln inf det(gamma_A) over pure Gaussian gamma <= 2V, "
+            "any pair (Adesso, Girolami & Serafini, PRL 109, 190502)", renyi2_entanglement),
     Measure("steering", ("steering_12", "steering_21"), "1",
             "Gaussian EPR steering, first mode steers second / second steers first (Kogias et al., PRL 114, 060403)",
             steering),
