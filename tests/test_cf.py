@@ -95,3 +95,24 @@ def test_evolution_file_is_cf_too(tmp_path, capsys):
         if var.dtype.kind == "f":
             cf_units.Unit(var.attrs["units"])
     assert cf_units.Unit(back["time"].attrs["units"]).is_convertible(cf_units.Unit("ms"))
+
+
+def test_in_memory_and_saved_attributes_come_from_one_table(sweep_file):
+    """The sweep's in-memory units/description and the saved CF attributes are views of storage.VARIABLES."""
+    from cascom_sim.runs.storage import CF_FLAGS, CF_VARIABLES, VARIABLES, udunits
+
+    res, path = sweep_file
+    back = xr.open_dataset(path)
+    own = [n for n in res.dataset.data_vars if n in VARIABLES]
+    assert {"E_N", "E_N_formal", "stable", "bona_fide", "noise_physical", "max_re_eigenvalue"} <= set(own)
+    for name in own:
+        v, mem, saved = VARIABLES[name], res.dataset[name].attrs, back[name].attrs
+        assert mem["units"] == v.unit and mem["description"].startswith(v.long_name), name
+        assert saved["long_name"] == v.long_name and saved.get("comment", "") == v.comment, name
+        if v.flag_values:
+            assert CF_FLAGS[name] == (v.long_name, v.flag_values, v.flag_meanings)
+            np.testing.assert_array_equal(saved["flag_values"], v.flag_values)
+        else:
+            assert CF_VARIABLES[name] == (v.long_name, udunits(v.unit)) and saved["units"] == udunits(v.unit)
+    assert res.dataset["bona_fide"].attrs["description"].startswith(
+        "physicality of the covariance matrix, V + i Omega/2 >= 0 (-1: no_steady_state, 0: not_bona_fide, 1: bona_fide)")

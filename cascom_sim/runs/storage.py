@@ -16,6 +16,7 @@ import os
 import shlex
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -77,18 +78,66 @@ def check_output_path(path: str | Path, option: str = "out", suffixes: tuple[str
     return p
 
 
-#: long_name, units of the variables the package writes (flags are in :data:`CF_FLAGS`).
-CF_VARIABLES = {
-    "E_N": ("logarithmic negativity of the mode pair (NaN where unstable or not bona fide)", "1"),
-    "E_N_formal": ("logarithmic negativity computed from V even where V is not bona fide", "1"),
-    "E_N_ci_low": ("lower end of the 95 % interval of the logarithmic negativity", "1"),
-    "E_N_ci_high": ("upper end of the 95 % interval of the logarithmic negativity", "1"),
-    "max_re_eigenvalue": ("largest real part of the eigenvalues of the drift matrix (growth rate if positive)", "s-1"),
-    "photon_number_1": ("mean intracavity photon number of cavity 1", "1"),
-    "photon_number_2": ("mean intracavity photon number of cavity 2", "1"),
-    "covariance": ("covariance matrix of the quadratures (vacuum variance 1/2)", "1"),
-    "occupation": ("mean occupation of each mode", "1"),
-    "time": ("time", "s"),
+@dataclass(frozen=True)
+class Variable:
+    """What one variable the package writes is: the one description behind both the attributes of an
+    in-memory dataset (``units`` in the package's spelling, ``description``) and the CF attributes of a
+    saved file (``long_name``, UDUNITS ``units`` or ``flag_values``/``flag_meanings``, ``comment``).
+
+    Attributes
+    ----------
+    long_name : str
+        What the variable is (CF ``long_name``).
+    unit : str
+        Units as the package states them ("1", "1/s", "s"); ``"bool"`` or ``"flag"`` for flag variables.
+    comment : str
+        Where it is defined and where it is NaN ("" if nothing to add).
+    flag_values, flag_meanings : tuple of int, str
+        For flag variables (CF section 3.5), else empty.
+    """
+
+    long_name: str
+    unit: str = "1"
+    comment: str = ""
+    flag_values: tuple = ()
+    flag_meanings: str = ""
+
+    @property
+    def description(self) -> str:
+        """One line for in-memory datasets: long_name, the flag meanings and the comment."""
+        text = self.long_name
+        if self.flag_values:
+            text += " (" + ", ".join(f"{v}: {m}" for v, m in zip(self.flag_values, self.flag_meanings.split())) + ")"
+        return text + (f"; {self.comment}" if self.comment else "")
+
+
+_STABILITY = {"flag_values": (0, 1), "flag_meanings": "unstable stable", "unit": "bool"}
+
+#: Every variable the package writes, by name: the one source of the sweep's in-memory attributes and of the
+#: CF attributes of saved files (:data:`CF_VARIABLES` and :data:`CF_FLAGS` are views of it).
+VARIABLES = {
+    "E_N": Variable("logarithmic negativity of the mode pair", "1",
+                    "Eqs. 30-32 of the paper; NaN where unstable, not bona fide or not determined"),
+    "E_N_formal": Variable("logarithmic negativity computed from V even where V is not bona fide", "1",
+                           "NaN where unstable"),
+    "E_N_ci_low": Variable("lower end of the 95 % interval of the logarithmic negativity"),
+    "E_N_ci_high": Variable("upper end of the 95 % interval of the logarithmic negativity"),
+    "max_re_eigenvalue": Variable("largest real part of the eigenvalues of the drift matrix (growth rate if positive)",
+                                  "1/s"),
+    "photon_number_1": Variable("mean intracavity photon number of cavity 1", "1", "|alpha_1|^2"),
+    "photon_number_2": Variable("mean intracavity photon number of cavity 2", "1", "|alpha_2|^2"),
+    "covariance": Variable("covariance matrix of the quadratures (vacuum variance 1/2)"),
+    "occupation": Variable("mean occupation of each mode"),
+    "time": Variable("time", "s"),
+    "stable": Variable("stability: both the eigenvalue and the Routh-Hurwitz criteria", **_STABILITY),
+    "stable_eigenvalues": Variable("stability by the eigenvalues of the drift matrix", comment="max Re(eig A) < 0",
+                                   **_STABILITY),
+    "stable_routh_hurwitz": Variable("stability by the Routh-Hurwitz criterion",
+                                     comment="the Routh table's first column is positive", **_STABILITY),
+    "noise_physical": Variable("physicality of the noise, D + (i/2)(A Omega + Omega A^T) >= 0", "bool",
+                               flag_values=(0, 1), flag_meanings="unphysical physical"),
+    "bona_fide": Variable("physicality of the covariance matrix, V + i Omega/2 >= 0", "flag",
+                          flag_values=(-1, 0, 1), flag_meanings="no_steady_state not_bona_fide bona_fide"),
 }
 
 # parameters whose stored value is a ratio: the long_name names the quantity the units complete
@@ -106,17 +155,6 @@ CF_LABELS = {
     "quadrature": "quadrature name",
 }
 
-#: flag variables: long_name, flag_values, flag_meanings (CF section 3.5).
-CF_FLAGS = {
-    "stable": ("stability: both the eigenvalue and the Routh-Hurwitz criteria", (0, 1), "unstable stable"),
-    "stable_eigenvalues": ("stability by the eigenvalues of the drift matrix", (0, 1), "unstable stable"),
-    "stable_routh_hurwitz": ("stability by the Routh-Hurwitz criterion", (0, 1), "unstable stable"),
-    "noise_physical": ("physicality of the noise, D + (i/2)(A Omega + Omega A^T) >= 0", (0, 1),
-                       "unphysical physical"),
-    "bona_fide": ("physicality of the covariance matrix, V + i Omega/2 >= 0", (-1, 0, 1),
-                  "no_steady_state not_bona_fide bona_fide"),
-}
-
 # parameter units as the package states them -> UDUNITS strings
 _UDUNITS = {"π rad": "pi rad", "ω_m": "1", "bool": "1", "flag": "1", "1/s": "s-1", "rad/s": "rad s-1", "": "1"}
 _REFERENCE = ("J.-X. Liu, J.-Y. Yang, T.-X. Lu, Y.-F. Jiao and H. Jing, Phys. Rev. A 109, 023519 (2024), "
@@ -126,6 +164,13 @@ _REFERENCE = ("J.-X. Liu, J.-Y. Yang, T.-X. Lu, Y.-F. Jiao and H. Jing, Phys. Re
 def udunits(unit: str) -> str:
     """The UDUNITS spelling of a unit as the package states it ("π rad" → "pi rad", "1/s" → "s-1")."""
     return _UDUNITS.get(unit, unit)
+
+
+#: long_name, UDUNITS units of the variables that are not flags (a view of :data:`VARIABLES`).
+CF_VARIABLES = {name: (v.long_name, udunits(v.unit)) for name, v in VARIABLES.items() if not v.flag_values}
+
+#: flag variables: long_name, flag_values, flag_meanings (CF section 3.5; a view of :data:`VARIABLES`).
+CF_FLAGS = {name: (v.long_name, v.flag_values, v.flag_meanings) for name, v in VARIABLES.items() if v.flag_values}
 
 
 _COMMAND: contextvars.ContextVar[str | None] = contextvars.ContextVar("cascom_command", default=None)
@@ -166,6 +211,8 @@ def cf_dataset(ds, command: str | None = None):
         var = ds[name]
         attrs = dict(var.attrs)
         description = attrs.pop("description", None)
+        if name in VARIABLES:
+            description = VARIABLES[name].comment or None  # the table says the rest in CF's own attributes
         if name in CF_FLAGS:
             long_name, values, meanings = CF_FLAGS[name]
             attrs.pop("units", None)

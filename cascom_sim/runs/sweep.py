@@ -24,7 +24,7 @@ from ..gaussian.stability import max_real_eigenvalue, stable_by_eigenvalues, sta
 from ..models import build_model
 from ..parameters import SPECS, ModelOptions, Parameters
 from ..progress import NoProgress
-from .storage import parameter_attributes, save_dataset
+from .storage import VARIABLES, parameter_attributes, save_dataset
 
 if TYPE_CHECKING:
     import xarray
@@ -259,20 +259,6 @@ def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-_DESCRIPTIONS = {
-    "E_N": ("1", "logarithmic negativity of the pair (Eqs. 30-32); NaN where unstable, not bona fide or not determined"),
-    "E_N_formal": ("1", "E_N computed from V even where V is not bona fide; NaN where unstable"),
-    "stable": ("bool", "1 where both eigenvalue and Routh-Hurwitz criteria say stable"),
-    "stable_eigenvalues": ("bool", "1 where max Re(eig A) < 0"),
-    "stable_routh_hurwitz": ("bool", "1 where the Routh table's first column is positive"),
-    "max_re_eigenvalue": ("1/s", "largest real part of the eigenvalues of A (growth rate if > 0)"),
-    "noise_physical": ("bool", "1 where D + (i/2)(A Omega + Omega A^T) >= 0"),
-    "bona_fide": ("flag", "1: V + i Omega/2 >= 0; 0: violated; -1: unstable, no V"),
-    "photon_number_1": ("1", "|alpha_1|^2"),
-    "photon_number_2": ("1", "|alpha_2|^2"),
-}
-
-
 #: default memory budget of a sweep (bytes)
 MAX_MEMORY = 4e9
 
@@ -296,8 +282,9 @@ def check_sweep_size(nums: Sequence[int], max_memory: float = MAX_MEMORY, per_pa
 
 
 def _describe(name: str) -> tuple[str, str]:
-    if name in _DESCRIPTIONS:
-        return _DESCRIPTIONS[name]
+    """(units, description) of an output, from the package's one table of variables or its measure."""
+    if name in VARIABLES:
+        return VARIABLES[name].unit, VARIABLES[name].description
     for m in MEASURES.values():
         if name in m.outputs:
             return m.unit, m.description + "; NaN where unstable or not bona fide"
