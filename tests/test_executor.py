@@ -212,3 +212,52 @@ def test_checkpoint_directory_of_another_user_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "getuid", lambda: real + 1)
     with pytest.raises(ParameterError, match="owned by uid"):
         run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck))
+
+
+class _CountFiles(NoProgress):
+    """Records how many chunk files exist each time a chunk finishes."""
+
+    def __init__(self, directory):
+        self.dir, self.counts = directory, []
+
+    def advance(self, n=1):
+        self.counts.append(len(list(self.dir.glob("chunk_*.npz"))))
+
+
+def test_checkpoint_writes_are_batched(tmp_path):
+    """Chunks are written at most every ``checkpoint_every`` seconds; a temporary checkpoint of a run that
+    completes sooner is never written; ``checkpoint_every=0`` writes each chunk as it finishes."""
+    ref = run_sweep(AXES, base=BASE, chunk=16).dataset
+    ck = tmp_path / "each"
+    seen = _CountFiles(ck)
+    run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck, checkpoint_every=0), progress=seen)
+    assert seen.counts[1:] == list(range(1, 9))  # first call: progress.start's advance(0 loaded)
+    ck = tmp_path / "batched"
+    seen = _CountFiles(ck)
+    res = run_sweep(AXES, base=BASE, chunk=16, progress=seen,
+                    execution=Execution(checkpoint=ck, checkpoint_every=3600, keep_checkpoint=False)).dataset
+    assert max(seen.counts) == 0 and not list(ck.glob("chunk_*.npz"))
+    np.testing.assert_array_equal(res["E_N_formal"].values, ref["E_N_formal"].values)
+    # kept: everything is on disk after the run, and a rerun loads all of it
+    ck = tmp_path / "kept"
+    run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck, checkpoint_every=3600))
+    assert len(list(ck.glob("chunk_*.npz"))) == 8
+    run_sweep(AXES, base=BASE, chunk=16, execution=Execution(checkpoint=ck))
+    assert run_chunks.last_stats["loaded"] == 8
+
+
+def test_interrupt_writes_the_unwritten_chunks(tmp_path):
+    ck = Execution(checkpoint=tmp_path / "ck", checkpoint_every=3600, keep_checkpoint=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(AXES, base=BASE, chunk=16, execution=ck, progress=Interrupt(5))
+    assert len(list((tmp_path / "ck").glob("chunk_*.npz"))) == 5
+    run_sweep(AXES, base=BASE, chunk=16, execution=ck)
+    assert run_chunks.last_stats == {"tasks": 8, "loaded": 5, "computed": 3, "rejected": []}
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), "10", True])
+def test_bad_checkpoint_interval_is_a_parameter_error(bad):
+    from cascom_sim import ParameterError
+
+    with pytest.raises(ParameterError, match="checkpoint_every"):
+        Execution(checkpoint_every=bad)

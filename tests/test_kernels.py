@@ -163,7 +163,7 @@ def test_hessenberg_characteristic_polynomial(n):
         A = rng.normal(size=(n, n)) * 10.0 ** rng.uniform(-3, 9)
         scale = float(np.max(np.abs(A)))
         H = A.copy()
-        _hessenberg(H, np.empty(n), n)
+        _hessenberg(H, np.empty(n), np.empty(n), n)
         c = np.empty(n + 1)
         _charpoly_hessenberg(H, n, scale, np.empty((n + 1, n + 1)), c)
         fl = characteristic_polynomial(A / scale)

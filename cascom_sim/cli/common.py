@@ -193,7 +193,8 @@ def execution_from_args(args, out=None):
     if threads is None:
         threads = 1 if (use_dask or args.workers > 1) else available_cores()
     return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck,
-                     replace_checkpoint=cleanup is not None, threads=threads), cleanup
+                     replace_checkpoint=cleanup is not None, keep_checkpoint=cleanup is None,
+                     threads=threads), cleanup
 
 
 def model_block(model) -> dict:

@@ -126,10 +126,10 @@ def _routh_table(c, n, row0, row1, new):
 
 
 @numba.njit(**_JIT)
-def _hessenberg(H, ort, n):
-    """Householder reduction H ← Qᵀ H Q to upper Hessenberg form (EISPACK orthes).  The Householder
-    vectors stay below the subdiagonal of H and in ``ort``; :func:`_hessenberg_finish` builds Q from
-    them (if wanted) and clears them."""
+def _hessenberg(H, ort, f, n):
+    """Householder reduction H ← Qᵀ H Q to upper Hessenberg form (EISPACK orthes; ``f`` is length-n
+    scratch).  The Householder vectors stay below the subdiagonal of H and in ``ort``;
+    :func:`_hessenberg_finish` builds Q from them (if wanted) and clears them."""
     for m in range(1, n - 1):
         scale = 0.0
         for i in range(m, n):
@@ -137,7 +137,7 @@ def _hessenberg(H, ort, n):
         if scale == 0.0:
             continue
         h = 0.0
-        for i in range(n - 1, m - 1, -1):
+        for i in range(m, n):
             ort[i] = H[i, m - 1] / scale
             h += ort[i] * ort[i]
         g = np.sqrt(h)
@@ -145,20 +145,27 @@ def _hessenberg(H, ort, n):
             g = -g
         h -= ort[m] * g
         ort[m] -= g
+        # H ← (I − u uᵀ/h) H: f = uᵀH/h row by row (contiguous inner loops), then the rank-one update
         for j in range(m, n):
-            f = 0.0
-            for i in range(n - 1, m - 1, -1):
-                f += ort[i] * H[i, j]
-            f /= h
-            for i in range(m, n):
-                H[i, j] -= f * ort[i]
-        for i in range(n):
-            f = 0.0
-            for j in range(n - 1, m - 1, -1):
-                f += ort[j] * H[i, j]
-            f /= h
+            f[j] = 0.0
+        for i in range(m, n):
+            u = ort[i]
             for j in range(m, n):
-                H[i, j] -= f * ort[j]
+                f[j] += u * H[i, j]
+        for j in range(m, n):
+            f[j] /= h
+        for i in range(m, n):
+            u = ort[i]
+            for j in range(m, n):
+                H[i, j] -= f[j] * u
+        # H ← H (I − u uᵀ/h)
+        for i in range(n):
+            acc = 0.0
+            for j in range(m, n):
+                acc += ort[j] * H[i, j]
+            acc /= h
+            for j in range(m, n):
+                H[i, j] -= acc * ort[j]
         ort[m] *= scale
         H[m, m - 1] = scale * g
 
@@ -232,7 +239,7 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
             H[n, n] += exshift
             H[n - 1, n - 1] += exshift
             x = H[n, n]
-            if q >= 0.0:  # real pair: rotate to triangular
+            if q >= 0.0:  # real pair: rotate to triangular (eigenvalues alone need no rotation)
                 z = p + z if p >= 0.0 else p - z
                 wr[n - 1] = x + z
                 wr[n] = wr[n - 1]
@@ -242,24 +249,25 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
                 wi[n] = 0.0
                 x = H[n, n - 1]
                 s = abs(x) + abs(z)
-                p = x / s
-                q = z / s
-                r = np.sqrt(p * p + q * q)
-                p /= r
-                q /= r
-                for j in range(n - 1, nn):
-                    z = H[n - 1, j]
-                    H[n - 1, j] = q * z + p * H[n, j]
-                    H[n, j] = q * H[n, j] - p * z
-                for i in range(n + 1):
-                    z = H[i, n - 1]
-                    H[i, n - 1] = q * z + p * H[i, n]
-                    H[i, n] = q * H[i, n] - p * z
-                if want_z:
-                    for i in range(nn):
-                        z = Z[i, n - 1]
-                        Z[i, n - 1] = q * z + p * Z[i, n]
-                        Z[i, n] = q * Z[i, n] - p * z
+                if want_z and s != 0.0:
+                    p = x / s
+                    q = z / s
+                    r = np.sqrt(p * p + q * q)
+                    p /= r
+                    q /= r
+                    for j in range(n - 1, nn):
+                        z = H[n - 1, j]
+                        H[n - 1, j] = q * z + p * H[n, j]
+                        H[n, j] = q * H[n, j] - p * z
+                    for i in range(n + 1):
+                        z = H[i, n - 1]
+                        H[i, n - 1] = q * z + p * H[i, n]
+                        H[i, n] = q * H[i, n] - p * z
+                    if want_z:
+                        for i in range(nn):
+                            z = Z[i, n - 1]
+                            Z[i, n - 1] = q * z + p * Z[i, n]
+                            Z[i, n] = q * Z[i, n] - p * z
                 H[n, n - 1] = 0.0
                 blk[n] = 1
                 blk[n - 1] = 1
@@ -354,14 +362,16 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
                     z = r / s
                     q /= p
                     r /= p
-                    for j in range(k, nn):
+                    # with Schur vectors the whole T is updated (hqr2); eigenvalues alone need only the
+                    # active window l..n (hqr), which the rest of T never feeds back into
+                    for j in range(k, nn if want_z else n + 1):
                         p = H[k, j] + q * H[k + 1, j]
                         if notlast:
                             p += r * H[k + 2, j]
                             H[k + 2, j] -= p * z
                         H[k, j] -= p * x
                         H[k + 1, j] -= p * y
-                    for i in range(min(n, k + 3) + 1):
+                    for i in range(0 if want_z else l, min(n, k + 3) + 1):
                         p = x * H[i, k] + y * H[i, k + 1]
                         if notlast:
                             p += z * H[i, k + 2]
@@ -521,6 +531,7 @@ def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_
     Mx = np.empty((4, 4))
     b = np.empty(4)
     ort = np.empty(n)
+    fscr = np.empty(n)
     wr = np.empty(n)
     wi = np.empty(n)
     blk = np.empty(n, dtype=np.int64)
@@ -545,7 +556,7 @@ def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_
         for i in range(n):
             for j in range(n):
                 S[i, j] = a[i, j]
-        _hessenberg(S, ort, n)
+        _hessenberg(S, ort, fscr, n)
         # --- Routh–Hurwitz on the characteristic polynomial (no eigenvalues)
         _charpoly_hessenberg(S, n, scale, P, c)
         by_rh[p] = _routh_table(c, n, row0, row1, new)
