@@ -264,17 +264,20 @@ def save_dataset(ds, path: str | Path, command: str | None = None) -> Path:
 @contextlib.contextmanager
 def _in_memory_scheduler():
     """Our datasets hold NumPy arrays, never Dask chunks.  To learn that, xarray's writer imports
-    ``dask.distributed`` (~0.5 s, a sixth of a 10⁶-point sweep) unless it is absent; while writing, it is
+    ``distributed`` (~0.5 s, a sixth of a 10⁶-point sweep) unless it is absent; while writing, it is
     marked absent (``None`` in ``sys.modules``, Python's documented way) unless a Dask cluster is in use."""
-    if "distributed" in sys.modules or "dask.distributed" in sys.modules:
+    names = ("distributed", "dask.distributed")
+    if any(sys.modules.get(name) is not None for name in names):
         yield
         return
-    sys.modules["dask.distributed"] = None
+    for name in names:
+        sys.modules[name] = None
     try:
         yield
     finally:
-        if sys.modules.get("dask.distributed", False) is None:
-            del sys.modules["dask.distributed"]
+        for name in names:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def parameter_attributes(params, exclude=()) -> dict:

@@ -8,6 +8,7 @@ coordinates, units, every other parameter and the conventions used.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -243,19 +244,38 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair=("b1", "b2")
     return out
 
 
-def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str, np.ndarray]:
-    if engine == "numpy":
-        return _evaluate_numpy(params, options, pairs, measures)
-    n = params.shape[0] if params.shape else 1
-    threads = max(1, min(int(threads), n // 256 or 1))  # a thread per few hundred points at least
-    if threads == 1:
-        return _evaluate_compiled(params, options, pairs, measures)
-    from .kernels import thread_pool
+#: points per call of the compiled kernel (A, D and the outputs of a block stay in a core's cache) and per
+#: stacked batch of the NumPy engine (whose Lyapunov operators take ~10 kB per point)
+KERNEL_BLOCK = 2048
+NUMPY_BLOCK = 4096
 
-    edges = np.linspace(0, n, threads + 1).astype(int)
-    parts = [thread_pool().submit(_evaluate_compiled, _slice_points(params, slice(lo, hi)), options, pairs, measures)
-             for lo, hi in zip(edges[:-1], edges[1:])]
-    parts = [f.result() for f in parts]
+
+def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str, np.ndarray]:
+    n = params.shape[0] if params.shape else 1
+    block = NUMPY_BLOCK if engine == "numpy" else KERNEL_BLOCK
+    evaluate = _evaluate_numpy if engine == "numpy" else _evaluate_compiled
+    starts = range(0, n, block)
+    if len(starts) == 1:
+        return evaluate(params, options, pairs, measures)
+    if engine == "numpy":
+        threads = 1
+    parts: list = [None] * len(starts)
+    claim = itertools.count()  # blocks are claimed one at a time (next() on it is atomic under the GIL)
+
+    def work():
+        # dynamic scheduling: stable points cost more than unstable ones, so equal shares would not balance
+        while (k := next(claim)) < len(starts):
+            lo = starts[k]
+            parts[k] = evaluate(_slice_points(params, slice(lo, lo + block)), options, pairs, measures)
+
+    threads = max(1, min(int(threads), len(starts)))
+    if threads == 1:
+        work()
+    else:
+        from .kernels import thread_pool
+
+        for f in [thread_pool().submit(work) for _ in range(threads)]:
+            f.result()
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
@@ -297,7 +317,7 @@ def _sweep_task(task) -> dict[str, np.ndarray]:
 
 
 def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: ModelOptions | None = None,
-              pair=("b1", "b2"), chunk: int = 4096, progress=None,
+              pair=("b1", "b2"), chunk: int = 65536, progress=None,
               execution=None, engine: str = "compiled", threads: int | None = None,
               measures: Sequence[str] = ("E_N",), max_memory: float = MAX_MEMORY) -> SweepResult:
     """Evaluate the steady state over a grid of any number of parameters, for one or several mode pairs.
@@ -316,7 +336,9 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     measures : names in :data:`cascom_sim.gaussian.measures.MEASURES`
         Beside E_N (always), e.g. ``('steering', 'discord')``.
     chunk : int
-        Points per vectorized batch (bounds memory).
+        Points per chunk: the unit of progress, of checkpoints (resume) and of work sent to processes or
+        Dask workers.  Inside a chunk, points are evaluated in blocks of :data:`KERNEL_BLOCK` spread over
+        ``threads`` (or :data:`NUMPY_BLOCK` for the NumPy engine), so memory does not grow with it.
     progress : object with start/advance/close, optional
         e.g. :class:`cascom_sim.progress.TqdmProgress`.
     execution : cascom_sim.executor.Execution, optional
