@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import scipy.linalg
 
 
 def solve_lyapunov_reference(A: np.ndarray, D: np.ndarray) -> np.ndarray:
     """Per-matrix reference: scipy's Bartels–Stewart solver in a plain loop, shape (..., n, n)."""
+    import scipy.linalg  # here: a sweep, which never calls this, starts faster without it
+
     A = np.asarray(A, dtype=float)
     D = np.asarray(D, dtype=float)
     shape = np.broadcast_shapes(A.shape, D.shape)

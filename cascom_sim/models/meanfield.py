@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 
 from ..parameters import ModelOptions, Parameters
 
@@ -164,6 +163,8 @@ def mean_fields_from_bare_detuning(params: Parameters, bare_detuning_over_omega_
         # the roots without the cavity-cavity term K are good starts for weak coupling
         starts = [tuple(r) for r in _uncoupled_roots(params, options, dc, chi, kap)]
         starts += [(g1, g2) for g1 in grid for g2 in grid]
+        import scipy.optimize  # here: the paper's model, its sweeps, never need it
+
         roots = []
         for start in starts:
             sol = scipy.optimize.root(residual, start, method="hybr", tol=1e-13)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 
 from ..errors import ParameterError
 from ..gaussian import covariance as gaussian
@@ -370,6 +369,8 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         return float(f[0]) if single else f
 
     t0 = time.perf_counter()
+    import scipy.optimize  # here: every command would otherwise pay ~0.5 s to import it
+
     res = scipy.optimize.differential_evolution(
         objective, [(b.lo, b.hi) for b in bounds], seed=seed, popsize=popsize, maxiter=maxiter, tol=tol,
         polish=polish, vectorized=True, updating="deferred", init="sobol" if popsize * len(bounds) >= 4 else "latinhypercube")
