@@ -215,3 +215,16 @@ def test_vectorized_mixed_stack():
     assert out.shape == (2, 2)
     np.testing.assert_allclose(out.ravel(), [M.renyi2_entanglement(V) for V in Vs], rtol=1e-12)
     assert out[0, 1] == 0.0
+
+
+def test_optimal_pure_state_is_a_certificate():
+    """The optimum behind E_2 is an explicit pure state γ ≤ σ (standard form) with ½ ln det γ_A = E_2: E_2 is
+    attained, so it can only be too large, which the search above rules out from below."""
+    Omega = np.kron(I2, [[0.0, 1.0], [-1.0, 0.0]])
+    states = [V for _, V in entangled_states(6)] + [sts(0.6, 0.1, 0.9), sts(1.2, 3.0, 0.2)]
+    sigma, gamma = M._renyi2_optimum(np.stack(states))
+    for V, s, g in zip(states, sigma, gamma):
+        np.testing.assert_allclose(M.symplectic_spectrum(s / 2), M.symplectic_spectrum(V), rtol=1e-10)  # same state
+        np.testing.assert_allclose(np.abs(np.linalg.eigvals(Omega @ g).imag), 1.0, rtol=1e-10)  # pure
+        assert np.linalg.eigvalsh(s - g)[0] >= -1e-12 * np.abs(s).max()  # γ ≤ σ
+        np.testing.assert_allclose(0.5 * np.log(np.linalg.det(g[:2, :2])), M.renyi2_entanglement(V), rtol=1e-12)

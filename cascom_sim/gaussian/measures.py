@@ -225,8 +225,43 @@ def _renyi2_curve(theta, P11, P12, P22, R11, R12, R22):
     return g11 * g22 / (g11 * g22 - g12**2)
 
 
-def _renyi2_min_det(V2: np.ndarray, n_grid: int = 64, n_basins: int = 2, n_golden: int = 60) -> np.ndarray:
-    """inf det γ_A over pure Gaussian γ ≤ σ (σ-convention) of entangled states, shape (...).
+def _renyi2_bounds(std):
+    """(P11, P12, P22, R11, R12, R22): P = σ_p⁻¹ and R = (σ_x − σ_p⁻¹)^{1/2} from the standard form."""
+    sa, sb, cp, cm = std
+    det_p = sa * sb - cm**2  # det σ_p ≥ 1 for a physical state
+    P11, P12, P22 = sb / det_p, -cm / det_p, sa / det_p
+    # σ_x − P ≥ 0 is exactly the bona fide condition σ + iΩ ≥ 0 in this form
+    return (P11, P12, P22, *_sqrtm2(sa - P11, cp - P12, sb - P22))
+
+
+def _renyi2_optimum(V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(σ in standard form, the optimal pure γ in the same frame), both (..., 4, 4), σ-convention.
+
+    The certificate behind :func:`renyi2_entanglement` for entangled states: γ is pure, γ ≤ σ_std and
+    ½ ln det γ_A = E_2 (used by the tests).
+    """
+    std = standard_form(V2)
+    P11, P12, P22, R11, R12, R22 = _renyi2_bounds(std)
+    theta = _renyi2_min_det(V2)[1]
+    v1 = R11 * np.cos(theta) + R12 * np.sin(theta)
+    v2 = R12 * np.cos(theta) + R22 * np.sin(theta)
+    gx = np.stack([np.stack([P11 + v1**2, P12 + v1 * v2], -1), np.stack([P12 + v1 * v2, P22 + v2**2], -1)], -2)
+    sa, sb, cp, cm = std
+    sx = np.stack([np.stack([sa, cp], -1), np.stack([cp, sb], -1)], -2)
+    sp = np.stack([np.stack([sa, cm], -1), np.stack([cm, sb], -1)], -2)
+    xp = [0, 2, 1, 3]  # (x₁, x₂, p₁, p₂) → (x₁, p₁, x₂, p₂)
+
+    def assemble(X, P):
+        out = np.zeros(X.shape[:-2] + (4, 4))
+        out[..., :2, :2], out[..., 2:, 2:] = X, P
+        return out[..., xp, :][..., :, xp]
+
+    return assemble(sx, sp), assemble(gx, np.linalg.inv(gx))
+
+
+def _renyi2_min_det(V2: np.ndarray, n_grid: int = 64, n_basins: int = 2,
+                    n_golden: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """(inf det γ_A over pure Gaussian γ ≤ σ, the angle θ where it is reached) for entangled states, shapes (...).
 
     In standard form σ = σ_x ⊕ σ_p (the x₁x₂ and p₁p₂ blocks), the optimal pure state can be taken
     without x–p correlations, γ = γ_x ⊕ γ_x⁻¹; then γ ≤ σ ⇔ P ≤ γ_x ≤ Q with P = σ_p⁻¹, Q = σ_x, and
@@ -236,11 +271,7 @@ def _renyi2_min_det(V2: np.ndarray, n_grid: int = 64, n_basins: int = 2, n_golde
     θ ∈ [0, π).  The smooth, π-periodic function of θ is scanned on ``n_grid`` points and its best
     ``n_basins`` local minima are refined by golden-section search (bracket 2π/n_grid × 0.618^60).
     """
-    sa, sb, cp, cm = standard_form(V2)
-    det_p = sa * sb - cm**2  # det σ_p ≥ 1 for a physical state
-    P11, P12, P22 = sb / det_p, -cm / det_p, sa / det_p
-    # Q − P ≥ 0 is exactly the bona fide condition σ + iΩ ≥ 0 in this form
-    args = (P11, P12, P22, *_sqrtm2(sa - P11, cp - P12, sb - P22))
+    args = _renyi2_bounds(standard_form(V2))
     h = np.pi / n_grid
     grid = np.arange(n_grid) * h
     m = _renyi2_curve(grid, *args)  # (..., n_grid)
@@ -257,7 +288,10 @@ def _renyi2_min_det(V2: np.ndarray, n_grid: int = 64, n_basins: int = 2, n_golde
         x1, x2 = np.where(left, t, x2), np.where(left, x1, t)
         new = _renyi2_curve(t, *args)
         f1, f2 = np.where(left, new, f2), np.where(left, f1, new)
-    return np.minimum(np.min(np.minimum(f1, f2), axis=-1), np.min(m, axis=-1))
+    cand = np.concatenate([f1, f2, m], axis=-1)
+    thetas = np.concatenate([x1, x2, np.broadcast_to(grid, m.shape)], axis=-1)
+    k = np.argmin(cand, axis=-1)[..., None]
+    return np.take_along_axis(cand, k, -1)[..., 0], np.take_along_axis(thetas, k, -1)[..., 0]
 
 
 def renyi2_entanglement(V2: np.ndarray) -> np.ndarray:
@@ -297,7 +331,7 @@ def renyi2_entanglement(V2: np.ndarray) -> np.ndarray:
     out = np.zeros(np.shape(nu))
     if np.any(entangled):
         Vent = np.asarray(V2, dtype=float)[entangled]
-        out[entangled] = np.maximum(0.5 * np.log(_renyi2_min_det(Vent)), 0.0)
+        out[entangled] = np.maximum(0.5 * np.log(_renyi2_min_det(Vent)[0]), 0.0)
     return out[()] if out.ndim == 0 else out
 
 
