@@ -306,7 +306,8 @@ def renyi2_entanglement(V2: np.ndarray) -> np.ndarray:
     the angle is found by a grid plus golden-section search, to ~1e-12 in E_2.  Special cases in
     closed form (tested): symmetric states, E_2 = ln((1 + ν̃₋²)/(2ν̃₋)); squeezed thermal states with
     occupations giving n_i = 2N_i + 1, E_2 = ln cosh t with
-    eᵗ = e^{2r} [1 + n₁n₂ − √((n₁² − 1)(n₂² − 1))]/(n₁ + n₂).
+    eᵗ = e^{2r} [1 + n₁n₂ − √((n₁² − 1)(n₂² − 1))]/(n₁ + n₂).  Where σ has a symplectic eigenvalue 1
+    (a mode at zero occupation) E_2 has an infinite slope, and rounding of V limits it to ~1e-8 e^{2r}.
 
     Parameters
     ----------
@@ -320,7 +321,7 @@ def renyi2_entanglement(V2: np.ndarray) -> np.ndarray:
 
     References
     ----------
-    Adesso, Girolami & Serafini, Phys. Rev. Lett. 109, 190502 (2012) (definition, Eq. (9), and the
+    Adesso, Girolami & Serafini, Phys. Rev. Lett. 109, 190502 (2012) (definition, and the
     two-mode infimum over one angle); Marian & Marian, Phys. Rev. Lett. 101, 220403 (2008) (optimal
     pure state of the same optimization for the entanglement of formation); Giedke, Wolf, Krüger,
     Werner & Cirac, Phys. Rev. Lett. 91, 107901 (2003) (symmetric states); Simon, Phys. Rev. Lett.
