@@ -21,7 +21,7 @@ import numpy as np
 
 from ..conventions import complex_to_quadrature, default_modes, symplectic_form
 from ..errors import UnphysicalModelError
-from ..gaussian.covariance import BONA_FIDE_RTOL
+from ..gaussian.covariance import NOISE_RTOL
 
 
 def drift_and_diffusion(hamiltonian: np.ndarray, jumps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,11 +118,11 @@ def lindblad_from_langevin(A: np.ndarray, D: np.ndarray, modes: tuple[str, ...] 
     gamma = W.T @ D @ W + 0.5j * (M - M.T)
     w, U = np.linalg.eigh(np.conj(gamma))
     scale = max(np.max(np.abs(A)), np.max(np.abs(D)), 1e-300)
-    if w[0] < -BONA_FIDE_RTOL * scale:
+    if w[0] < -NOISE_RTOL * scale:
         raise UnphysicalModelError(
             f"no master equation exists for this (A, D): D + (i/2)(AΩ + ΩAᵀ) has eigenvalue {w[0]:.4g} < 0 "
             "(for the paper's model: −2κ√η|cos φ|, nonzero unless η = 0 or cos φ = 0)")
-    keep = w > BONA_FIDE_RTOL * scale
+    keep = w > NOISE_RTOL * scale
     jumps = (U[:, keep] * np.sqrt(w[keep])).T
     return LindbladModel(hamiltonian=H, jumps=jumps, modes=modes,
                          labels=tuple(f"eigen-channel {k}" for k in range(int(keep.sum()))))

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from ..gaussian.covariance import BONA_FIDE_RTOL
+from ..gaussian.covariance import BONA_FIDE_RTOL, NOISE_RTOL
 from ..gaussian.stability import STABILITY_RTOL
 from .executor import available_cores
 
@@ -572,7 +572,7 @@ def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_
         max_re[p] = mr
         by_eig[p] = mr < -STABILITY_RTOL * scale
         # --- noise physicality: D + (i/2)(AΩ + ΩAᵀ) + tol·I > 0 (lower triangle)
-        tol = BONA_FIDE_RTOL * max(max(scale, scale_d), 1e-300)
+        tol = NOISE_RTOL * max(max(scale, scale_d), 1e-300)
         for i in range(n):
             for j in range(i + 1):
                 # (AΩ)_ij with Ω = ⊕ [[0, 1], [−1, 0]]

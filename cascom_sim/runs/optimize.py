@@ -249,7 +249,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
              pair=("b1", "b2"), measure: str = "E_N", maximize: bool = True, seed: int = 0,
              popsize: int = 20, maxiter: int = 60, tol: float = 1e-7, polish: bool = True,
              engine: str = "compiled", threads: int = 1, robustness_radius: float = 0.01,
-             robustness_samples: int = 64, require_noise_physical: bool = True,
+             robustness_samples: int = 64, require_noise_physical: bool | None = None,
              stability_margin: float = 1e-6, network=None) -> OptimizeResult:
     """Find the largest (or smallest) ``measure`` of ``pair`` over the ``vary`` box.
 
@@ -276,11 +276,11 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
     robustness_radius : float
         Half-width of the neighbourhood, as a fraction of each parameter's range.
     robustness_samples : int
-    require_noise_physical : bool
-        Count only points whose noise is physical (default).  The quantum Brownian bath
-        (``bath='brownian'``) is not of Lindblad form and fails this check at some points by
-        construction; pass False to search such a model under stability and bona fide alone (the result
-        says so in ``stats``).
+    require_noise_physical : bool or None
+        Count only points whose noise is physical, D + (i/2)(AΩ + ΩAᵀ) ≥ 0.  Default (None): yes, except
+        for the quantum Brownian bath (``bath='brownian'``), which is not of Lindblad form at any point
+        (it misses by γ_m/(4(2n̄+1))); there stability and a bona fide covariance are required, and
+        ``stats['require_noise_physical']`` says which rule was applied.
     stability_margin : float
         A point counts as stable only if max Re λ(A) ≤ −margin·ω_m (default 10⁻⁶).  Entanglement often
         grows towards the instability threshold, so an unconstrained optimum sits *on* the boundary where
@@ -334,6 +334,8 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         gaussian.pair_indices(pair, network.modes)
         base, options = None, ModelOptions()
         omega = float(np.mean(network.rates()["omega_m"]))
+        if require_noise_physical is None:
+            require_noise_physical = True
 
         def evaluate(points):
             return evaluate_network_measure(points, network, pair, measure, threads, require_noise_physical,
@@ -346,6 +348,8 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         base = Parameters() if base is None else base
         options = ModelOptions() if options is None else options
         omega = float(np.mean(base.omega_m_rad))
+        if require_noise_physical is None:
+            require_noise_physical = options.bath != "brownian"
 
         def evaluate(points):
             return evaluate_measure(points, base, options, pair, measure, engine, threads, require_noise_physical,
