@@ -82,17 +82,17 @@ def _charpoly_hessenberg(H, n, scale, P, c):
     (entries below the subdiagonal ignored) by La Budde's recursion on its leading principal minors,
     p_i = (λ − h_ii) p_{i−1} − Σ_{m≥1} h_{i−m,i} h_{i,i−1}⋯h_{i−m+1,i−m} p_{i−m−1}: O(n³/6) operations
     instead of the n matrix products of Faddeev–LeVerrier.  P is (n+1) × (n+1) scratch (row i holds p_i)."""
-    s = scale if scale > 0.0 else 1.0
+    inv_s = 1.0 / (scale if scale > 0.0 else 1.0)
     P[0, 0] = 1.0
     for i in range(1, n + 1):
-        hii = H[i - 1, i - 1] / s
+        hii = H[i - 1, i - 1] * inv_s
         P[i, 0] = 1.0
         for k in range(1, i + 1):
             P[i, k] = (P[i - 1, k] if k < i else 0.0) - hii * P[i - 1, k - 1]
         beta = 1.0
         for m in range(1, i):
-            beta *= H[i - m, i - m - 1] / s
-            h = H[i - m - 1, i - 1] / s * beta
+            beta *= H[i - m, i - m - 1] * inv_s
+            h = H[i - m - 1, i - 1] * inv_s * beta
             if h != 0.0:
                 for q in range(i - m):
                     P[i, q + m + 1] -= h * P[i - m - 1, q]
@@ -152,8 +152,9 @@ def _hessenberg(H, ort, f, n):
             u = ort[i]
             for j in range(m, n):
                 f[j] += u * H[i, j]
+        inv_h = 1.0 / h
         for j in range(m, n):
-            f[j] /= h
+            f[j] *= inv_h
         for i in range(m, n):
             u = ort[i]
             for j in range(m, n):
@@ -163,7 +164,7 @@ def _hessenberg(H, ort, f, n):
             acc = 0.0
             for j in range(m, n):
                 acc += ort[j] * H[i, j]
-            acc /= h
+            acc *= inv_h
             for j in range(m, n):
                 H[i, j] -= acc * ort[j]
         ort[m] *= scale
@@ -323,9 +324,10 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
                 q = H[m + 1, m + 1] - z - r - s
                 r = H[m + 2, m + 1]
                 s = abs(p) + abs(q) + abs(r)
-                p /= s
-                q /= s
-                r /= s
+                inv = 1.0 / s
+                p *= inv
+                q *= inv
+                r *= inv
                 if m == l:
                     break
                 if abs(H[m, m - 1]) * (abs(q) + abs(r)) < eps * (
@@ -345,9 +347,10 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
                     x = abs(p) + abs(q) + abs(r)
                     if x == 0.0:
                         continue
-                    p /= x
-                    q /= x
-                    r /= x
+                    inv = 1.0 / x
+                    p *= inv
+                    q *= inv
+                    r *= inv
                 s = np.sqrt(p * p + q * q + r * r)
                 if p < 0:
                     s = -s
@@ -357,11 +360,13 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
                     elif l != m:
                         H[k, k - 1] = -H[k, k - 1]
                     p += s
-                    x = p / s
-                    y = q / s
-                    z = r / s
-                    q /= p
-                    r /= p
+                    inv = 1.0 / s
+                    x = p * inv
+                    y = q * inv
+                    z = r * inv
+                    inv = 1.0 / p
+                    q *= inv
+                    r *= inv
                     # with Schur vectors the whole T is updated (hqr2); eigenvalues alone need only the
                     # active window l..n (hqr), which the rest of T never feeds back into
                     for j in range(k, nn if want_z else n + 1):
