@@ -6,6 +6,8 @@ says little, the CPU time per point says what the code costs.
 
 * sweep: ``run_sweep`` with the compiled kernel (1 and 2 threads) vs the NumPy reference engine vs a
   per-point loop of scipy's ``solve_continuous_lyapunov`` (the Lyapunov solve alone, nothing else);
+* command: the performance issue's whole ``cascom sweep`` of 1000 × 1000 points of the paper's model (a new
+  process: start-up, sweep, NetCDF write), µs per point, against the same scipy loop on that model;
 * covariance: exact propagation vs ``solve_ivp`` (RK45) on V̇ = AV + VAᵀ + D at the paper's stiffness;
 * Langevin: ensemble time (1 and 2 threads) vs the time NumPy needs to draw the same normals on one
   core, and trajectory-steps per second vs a plain Euler–Maruyama loop over single trajectories.
@@ -16,6 +18,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -58,6 +63,35 @@ def bench_sweep(n_side: int, n_loop: int):
     wall, cpu, _ = timed(lambda: [scipy.linalg.solve_continuous_lyapunov(A[k], -D[k]) for k in range(n_loop)])
     out["scipy loop"] = (wall / n_loop, cpu / n_loop, None)
     return out, same_flags, en_diff
+
+
+#: the performance issue's command (paper model, consistent units: every point of this plane is unstable)
+COMMAND = ["sweep", "--x", "detuning=0.5:2.5:1000", "--y", "dtheta_pi=0:2:1000"]
+
+
+def bench_command(repeats: int, n_loop: int):
+    """Wall seconds of the whole command (best of ``repeats``, after one run that loads the kernel cache),
+    and scipy's per-point Lyapunov solve on points of the same plane, µs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "big.nc")
+        run = [sys.executable, "-m", "cascom_sim", *COMMAND, "--out", out]
+        subprocess.run([sys.executable, "-m", "cascom_sim", "sweep", "--x", "detuning=0.5:2.5:20", "--y",
+                        "dtheta_pi=0:2:20", "--out", out], check=True, capture_output=True)
+        walls = []
+        for _ in range(repeats):
+            os.remove(out)
+            t0 = time.perf_counter()
+            subprocess.run(run, check=True, capture_output=True)
+            walls.append(time.perf_counter() - t0)
+    rng = np.random.default_rng(1)
+    p = cs.Parameters().replace(detuning=rng.uniform(0.5, 2.5, n_loop), dtheta_pi=rng.uniform(0, 2, n_loop))
+    m = cs.build_model(p)
+    A, D = m.drift, np.broadcast_to(m.diffusion, m.drift.shape)
+    t0 = time.perf_counter()
+    for k in range(n_loop):
+        scipy.linalg.solve_continuous_lyapunov(A[k], -D[k])
+    loop = (time.perf_counter() - t0) / n_loop
+    return min(walls), walls, loop
 
 
 def bench_covariance(points: int):
@@ -124,6 +158,10 @@ def main():
         print(f"sweep {label:20s}: {wall * 1e6:7.2f} µs/point wall, {cpu * 1e6:7.2f} µs/point CPU | "
               f"scipy loop / this (wall) {loop / wall:6.1f}×")
     print(f"sweep compiled vs reference: flags identical {same_flags}, max |ΔE_N| {en_diff:.1e}")
+    best, walls, loop_cmd = bench_command(1 if q else 3, 2000 if q else 10000)
+    print(f"command `cascom {' '.join(COMMAND)} --out big.nc`: {best:.2f} s wall for 10⁶ points "
+          f"({best:.2f} µs/point; runs {', '.join(f'{w:.2f}' for w in walls)} s) | scipy loop on the same model "
+          f"{loop_cmd * 1e6:.1f} µs/point: {loop_cmd * 1e6 / best:.1f}×")
     t_exact, t_ivp, nfev, err = bench_covariance(101)
     print(f"covariance: exact {t_exact * 1e3:8.2f} ms | solve_ivp RK45 {t_ivp * 1e3:9.1f} ms ({nfev} evaluations,"
           f" max rel. difference {err:.1e}) | speed-up {t_ivp / t_exact:8.0f}×")
