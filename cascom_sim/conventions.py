@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 MODES: tuple[str, ...] = ("a1", "a2", "b1", "b2")
@@ -57,13 +59,17 @@ def quadrature_slice(mode: int) -> list[int]:
     return [2 * mode, 2 * mode + 1]
 
 
+@functools.lru_cache(maxsize=64)
 def complex_to_quadrature(n_modes: int) -> np.ndarray:
     """Unitary-up-to-scale map T with ``(c_1, c_1†, …) = T · (X_1, Y_1, …)``.
 
-    ``c = (X + iY)/√2`` and ``c† = (X − iY)/√2``.  Returns shape (2n, 2n), complex.
+    ``c = (X + iY)/√2`` and ``c† = (X − iY)/√2``.  Returns shape (2n, 2n), complex, read-only (cached:
+    model builders call it once per jump operator).
     """
     block = np.array([[1.0, 1.0j], [1.0, -1.0j]]) / np.sqrt(2.0)
-    return np.kron(np.eye(n_modes), block)
+    T = np.kron(np.eye(n_modes), block)
+    T.flags.writeable = False
+    return T
 
 
 def hz_to_angular(f_hz):

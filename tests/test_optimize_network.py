@@ -110,3 +110,14 @@ def test_cli_optimize_a_network_file(capsys):
         assert main(["optimize", *argv, "--maxiter", "2"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("cascom: error:") and err.count("\n") == 1
+
+
+def test_a_start_point_joins_the_population():
+    """x0 (and --start) put a known point in the first generation: one generation already holds it."""
+    best = optimize(["detuning=0.2:1.4"], base=SINGLE_CAVITY_ENTANGLED, pair="a1,b1", seed=1)
+    one = optimize(["detuning=0.2:1.4"], base=SINGLE_CAVITY_ENTANGLED, pair="a1,b1", seed=5, popsize=3, maxiter=1,
+                   polish=False, x0={"detuning": best.x["detuning"]})
+    np.testing.assert_allclose(one.value, best.value, rtol=1e-12)
+    with pytest.raises(ParameterError):
+        optimize(["detuning=0.2:1.4"], x0={"power": 0.1})
+    assert main(["optimize", "--vary", "detuning=0.2:1.4", "--start", "detuning=x"]) == 2

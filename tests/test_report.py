@@ -99,3 +99,52 @@ def test_vitali_2007_section_recomputes(report):
     np.testing.assert_allclose(half["stable_from"], 1.384, atol=2e-3)
     assert half["highest_T_entangled"] < 20.0 < first["highest_T_entangled"]
     assert "| consistent |" in text and "**contradicted**" in text
+
+
+def test_network_searches_reproduce_from_the_printed_commands(report, capsys):
+    """Each network search's printed command (model file in examples/ plus cascom optimize) gives its numbers."""
+    import shlex
+    from pathlib import Path
+
+    from cascom_sim.cli import main
+    from cascom_sim.models.network import load_network
+    from cascom_sim.report.validate import NETWORK_SEARCHES
+
+    root = Path(__file__).parents[1]
+    out, path, data = report
+    nets = data["where_is_entanglement"]["networks"]
+    text = path.read_text()
+    assert "### Networks: per-node detunings and powers" in text and len(nets) == len(NETWORK_SEARCHES) == 2
+    for n, (_label, model_file, build, pair, _bounds) in zip(nets, NETWORK_SEARCHES):
+        assert n["command"] in text and n["model_file"] == model_file and n["pair"] == pair
+        assert load_network(root / model_file)[0] == build()  # the report's network is the file's
+        argv = shlex.split(n["command"])[1:]
+        argv[argv.index("--model-file") + 1] = str(root / model_file)
+        assert main([*argv, "--json"]) == 0
+        got = json.loads(capsys.readouterr().out)
+        np.testing.assert_allclose(got["value"], n["best_pt_nu"], rtol=1e-10)
+        assert got["x"] == pytest.approx(n["at"], rel=1e-12)
+        # the two-channel optimum joined the population, so two nodes start no worse than the uniform search
+    assert nets[0]["best_pt_nu"] <= data["where_is_entanglement"]["best_pt_nu"] * (1 + 1e-9)
+
+
+def test_two_frequency_pumps_reproduce_from_the_printed_command(report, capsys):
+    import shlex
+    from pathlib import Path
+
+    from cascom_sim.cli import main
+
+    root = Path(__file__).parents[1]
+    out, path, data = report
+    tf = data["where_is_entanglement"]["two_frequency"]
+    assert "### Pumps of different frequencies" in path.read_text() and tf["command"] in path.read_text()
+    rows = {r["offset_over_omega_m"]: r for r in tf["offsets"]}
+    assert set(rows) == {0.5, 2.0}
+    for r in rows.values():  # every offset either has a periodic state with ν̃₋ over it, or says why not
+        assert (r["stable"] is True and r["min_pt_nu"] >= 1.0 and r["closure"] < 1e-6) or r["stable"] is False \
+            or r.get("error")
+    argv = shlex.split(tf["command"])[1:]
+    argv[argv.index("--drive") + 1] = str(root / argv[argv.index("--drive") + 1])
+    assert main([*argv, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(got["max_abs_multiplier"], rows[2.0]["max_multiplier"], rtol=1e-6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..gaussian.measures import MEASURES
 from ..runs.optimize import optimize
 from ..runs.sweep import ENGINES
@@ -10,16 +12,25 @@ from .steady import steady_json
 
 
 def cmd_optimize(args) -> int:
+    from ..errors import ParameterError
+
     params, options, pair = resolve(args)
     for text in args.vary:
         name = text.partition("=")[0].strip()
         if name in args.explicit_parameters:
-            from ..errors import ParameterError
-
             raise ParameterError(name, "both varied and fixed (--set or --config)", "either varied or fixed")
     net = args.network
+    start = {}
+    for text in args.start:
+        name, sep, value = text.partition("=")
+        try:
+            start[name.strip()] = float(value) if sep else float("nan")
+        except ValueError:
+            start[name.strip()] = float("nan")
+        if not np.isfinite(start[name.strip()]):
+            raise ParameterError("start", text, "NAME=VALUE with a finite number, NAME one of the --vary names")
     res = optimize(args.vary, base=None if net else params, options=None if net else options, pair=pair,
-                   network=net, measure=args.measure,
+                   network=net, x0=start or None, measure=args.measure,
                    maximize=not args.minimize, seed=args.seed, popsize=args.popsize, maxiter=args.maxiter,
                    polish=not args.no_polish, engine=args.engine, robustness_radius=args.radius,
                    require_noise_physical=False if args.allow_unphysical_noise else None)
@@ -71,6 +82,8 @@ def register(sub, common) -> None:
     p.add_argument("--vary", action="append", required=True, metavar="NAME=LO:HI",
                    help="a varied parameter and its bounds (repeatable); with --model-file also nodeK.NAME=LO:HI "
                         "(one node), linkK.eta / linkK.phi_pi (one link), NAME (every node or link)")
+    p.add_argument("--start", action="append", default=[], metavar="NAME=VALUE",
+                   help="a starting value of a varied parameter (repeatable): the point joins the initial population")
     p.add_argument("--measure", default="E_N", choices=outputs, help="what to optimise (default E_N)")
     p.add_argument("--minimize", action="store_true", help="minimise instead (e.g. duan, simon, squeezing_1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the differential evolution (default 0)")

@@ -250,7 +250,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
              popsize: int = 20, maxiter: int = 60, tol: float = 1e-7, polish: bool = True,
              engine: str = "compiled", threads: int = 1, robustness_radius: float = 0.01,
              robustness_samples: int = 64, require_noise_physical: bool | None = None,
-             stability_margin: float = 1e-6, network=None) -> OptimizeResult:
+             stability_margin: float = 1e-6, network=None, x0: dict | None = None) -> OptimizeResult:
     """Find the largest (or smallest) ``measure`` of ``pair`` over the ``vary`` box.
 
     Parameters
@@ -291,6 +291,10 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         Search this network instead of the model of ``base`` and ``options`` (which must then be left
         unset).  Each population member is built on its own and the stack goes through the compiled
         kernel (``engine`` must be ``'compiled'``); the result's ``network`` is the network at the optimum.
+
+    x0 : dict, optional
+        A starting point (name → value, clipped into the bounds) that joins the initial population, e.g.
+        the optimum of a simpler model; names not given take the middle of their range.
 
     Returns
     -------
@@ -372,12 +376,19 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
                         "feasible_fraction": float(feasible.mean())})
         return float(f[0]) if single else f
 
+    start = None
+    if x0 is not None:
+        unknown = set(x0) - set(names)
+        if unknown:
+            raise ParameterError("x0", sorted(unknown)[0], "a varied name: " + ", ".join(names))
+        start = np.array([min(max(float(x0.get(b.name, 0.5 * (b.lo + b.hi))), b.lo), b.hi) for b in bounds])
     t0 = time.perf_counter()
     import scipy.optimize  # here: every command would otherwise pay ~0.5 s to import it
 
     res = scipy.optimize.differential_evolution(
         objective, [(b.lo, b.hi) for b in bounds], seed=seed, popsize=popsize, maxiter=maxiter, tol=tol,
-        polish=polish, vectorized=True, updating="deferred", init="sobol" if popsize * len(bounds) >= 4 else "latinhypercube")
+        polish=polish, vectorized=True, updating="deferred", x0=start,
+        init="sobol" if popsize * len(bounds) >= 4 else "latinhypercube")
     wall = time.perf_counter() - t0
     # the best feasible point seen (the polish may end on the penalty plateau; never report that)
     if best["x"] is not None:

@@ -31,12 +31,12 @@ from ..errors import CascomError, ParameterError
 from ..gaussian import covariance as gaussian
 from ..gaussian.lyapunov import solve_lyapunov
 from ..gaussian.stability import assess_stability
-from .meanfield_dynamics import RTOL, integrate
+from .meanfield_dynamics import MAX_RHS_EVALUATIONS, RTOL, integrate
 from .timedep import evolve_driven, formal_log_negativity, interval_propagators
 
 
 def one_period(system, period: float, y0, rtol: float = RTOL, method: str = "ode", steps: int = 256,
-               ode_method: str = "LSODA"):
+               ode_method: str = "LSODA", max_evaluations: int = MAX_RHS_EVALUATIONS):
     """(y(T), Φ, Q) over one period from t = 0 and the means y0.
 
     ``method='ode'``: y, Φ and Q integrated together by ``solve_ivp`` (error control, ``rtol``);
@@ -75,7 +75,7 @@ def one_period(system, period: float, y0, rtol: float = RTOL, method: str = "ode
                            np.full(d * d, rtol * 1e-3 * q_scale)])
     z0 = np.concatenate([y0, eye.ravel(), np.zeros(d * d)])
     z, _ = integrate(fun, jac, z0, np.array([0.0, period]), system.drive.breakpoints, ode_method, rtol, atol,
-                     what="monodromy")
+                     what="monodromy", max_evaluations=max_evaluations)
     zT = z[-1]
     Q = zT[m + d * d:].reshape(d, d)
     return zT[:m], zT[m:m + d * d].reshape(d, d), 0.5 * (Q + Q.T)
@@ -165,7 +165,8 @@ class FloquetResult:
 
 
 def floquet(system, pair=("a1", "b1"), points: int = 101, rtol: float = RTOL, method: str = "ode",
-            steps: int = 256, period: float | None = None) -> FloquetResult:
+            steps: int = 256, period: float | None = None,
+            max_evaluations: int = MAX_RHS_EVALUATIONS) -> FloquetResult:
     """Monodromy, multipliers and the periodic steady state V(t) over one period.
 
     Parameters
@@ -182,6 +183,10 @@ def floquet(system, pair=("a1", "b1"), points: int = 101, rtol: float = RTOL, me
         How Φ and Q are computed (see :func:`one_period`); V(t) over the period is always integrated.
     steps : int
         Midpoint steps per period for ``piecewise``.
+    max_evaluations : int
+        Right-hand-side evaluations allowed per integrated period of the monodromy (``method='ode'``);
+        beyond, :class:`~cascom_sim.solvers.meanfield_dynamics.IntegrationError` (a drive near an
+        instability can make one period cost minutes: a caller scanning many drives caps it).
     """
     T = period or getattr(system, "period", None) or system.drive.period
     if not T or not np.isfinite(T) or T <= 0:
@@ -191,7 +196,8 @@ def floquet(system, pair=("a1", "b1"), points: int = 101, rtol: float = RTOL, me
     if not (isinstance(points, (int, np.integer)) and points >= 3):
         raise ParameterError("points", points, "an integer ≥ 3")
     start = time.perf_counter()
-    y0, phi, Q, iters = periodic_orbit(system, T, rtol=rtol, method=method, steps=steps)
+    y0, phi, Q, iters = periodic_orbit(system, T, rtol=rtol, method=method, steps=steps,
+                                       max_evaluations=max_evaluations)
     m = system.dim
     d = system.diffusion.shape[0]
     if phi.shape[0] != d:  # the mean-field monodromy is A's, same dimension
