@@ -148,3 +148,18 @@ def test_two_frequency_pumps_reproduce_from_the_printed_command(report, capsys):
     assert main([*argv, "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
     np.testing.assert_allclose(got["max_abs_multiplier"], rows[2.0]["max_multiplier"], rtol=1e-6)
+
+
+def test_entanglement_found_by_a_search_is_confirmed_in_time(tmp_path):
+    """The confirmation the searches run on whatever they find: Lyapunov E_N against the covariance ODE."""
+    from cascom_sim import build_model
+    from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED
+    from cascom_sim.report.validate import Validation
+
+    v = Validation(tmp_path, quick=True)
+    model = build_model(SINGLE_CAVITY_ENTANGLED.replace(eta=0.5), ModelOptions(model="two-channel"))
+    v._confirm_in_time("two-channel, strong coupling", model, ("a1", "b1"))
+    row = v.crosscheck[-1]
+    assert row["lyapunov_E_N"] > 0.01
+    np.testing.assert_allclose(row["ode_E_N_t_end"], row["lyapunov_E_N"], rtol=1e-6)
+    assert row["ode_relative_difference"] < 1e-6
