@@ -549,9 +549,10 @@ class Validation:
             ax1.set_title("(a) two-channel cascade at its best point", fontsize=10)
             ax2.set_title(r"(b) the same, $\tilde\nu_-$ (graded where $E_N = 0$)", fontsize=10)
             # (c) the best ν̃₋ of each search
-            labels, values = ["two-channel\n(b1,b2)"], [e["best_pt_nu"]]
+            labels, values = ["two-channel,\nuniform (b1,b2)"], [e["best_pt_nu"]]
             for net in e["networks"]:
-                labels.append(f"{net['nodes']} nodes, {net['channels']}\n({net['pair']})")
+                how = "both channels" if net["channels"] == "both" else "one-way chain"
+                labels.append(f"{net['nodes']} nodes, {how},\nper node Δ, P ({net['pair']})")
                 values.append(net["best_pt_nu"])
             y = np.arange(len(labels))
             vals = np.array([np.nan if v is None else v for v in values])
@@ -565,7 +566,7 @@ class Validation:
             hi = np.nanmax(vals) if np.isfinite(vals).any() else 1.1
             ax3.set_xlim(min(0.95, np.nanmin(vals) - 0.02) if np.isfinite(vals).any() else 0.95, 1 + 1.35 * (hi - 1))
             ax3.set_xlabel(r"best $\tilde\nu_-$ of the remote mechanical pair ($< 1$: entangled)")
-            ax3.set_title("(c) best point of each search (per-node Δ, P for networks)", fontsize=10)
+            ax3.set_title("(c) best point of each search", fontsize=10)
             # (d) two pump frequencies: ν̃₋(b1,b2) over one period of the Floquet state
             tf = e["two_frequency"]
             for k, row in enumerate(tf["offsets"]):
