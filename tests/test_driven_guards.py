@@ -73,3 +73,72 @@ def test_master_refuses_bad_cutoffs_even_where_it_would_not_solve(capsys, cutoff
     """At the default (unstable) point no cutoff is ever used; a bad one is still the user's mistake."""
     code, out, err = run(capsys, "master", "--cutoff", cutoff)
     assert code == 2 and err.count("\n") == 1 and "'cutoff'" in err
+
+
+# the paper's point: the cascade term alone grows at (2|cos φ| − 1) κ (closing note of session 1, derived there)
+PAPER_GROWTH = (2 * abs(math.cos(0.8 * math.pi)) - 1) * 2 * math.pi * 45e6
+
+
+def test_driven_run_to_an_unstable_point_says_it_never_settles(capsys):
+    """With --t-end a driven run at an unstable point used to print 'settled within 0.001 from 0 s' (E_N stays 0
+    while V(t) grows) and 'slowest relaxation nan s'."""
+    argv = ("evolve", "--ramp", "1e-9", "--t-end", "1e-8", "--points", "11")
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and err == ""
+    assert "from 0 s" not in out and "nan" not in out.split()
+    assert "stable: False at t_end" in out and "never settles" in out and "none (unstable)" in out
+    growth = float(out.split("growth rate: ")[1].split()[0])
+    np.testing.assert_allclose(growth, PAPER_GROWTH, rtol=1e-3)
+    code, out, _ = run(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert data["stable_at_t_end"] is False
+    np.testing.assert_allclose(data["max_re_eigenvalue_at_t_end"], PAPER_GROWTH, rtol=1e-3)
+    settle = data["metrics"]["settling_time"]
+    assert settle["value"] is None and "never settles" in settle["note"]
+
+
+def test_driven_text_formats_E_N_as_steady_does(capsys):
+    """E_N(t_end) and the Lyapunov E_N at the final drift carry the steady output's six significant digits."""
+    base = ("--set", "eta=0", "--set", "detuning=1.0", "--set", "mass=2e-17", "--set", "power=0.2", "--set",
+            "temperature=0.01", "--pair", "a1,b1")  # presets.SINGLE_CAVITY_ENTANGLED: E_N ≈ 0.083
+    code, out, _ = run(capsys, "evolve", *base, "--ramp", "2e-9", "--t-end", "5e-7", "--points", "11")
+    assert code == 0
+    code, js, _ = run(capsys, "evolve", *base, "--ramp", "2e-9", "--t-end", "5e-7", "--points", "11", "--json")
+    data = json.loads(js)
+    assert data["E_N"][-1] > 0 and data["final_lyapunov_E_N"] > 0  # numbers with digits to count
+    assert f"E_N(t_end) = {format(data['E_N'][-1], '.6g')};" in out
+    assert f"Lyapunov at the final drift: {format(data['final_lyapunov_E_N'], '.6g')}" in out
+
+
+def test_floquet_and_master_options_refused_before_any_work(capsys):
+    for argv, name in [(("floquet", "--modulate", "power:0.5:1e9", "--steps", "0", "--method", "piecewise"), "steps"),
+                       (("floquet", "--modulate", "power:0.5:3.54e8", "--points", "1000000000"), "output times"),
+                       (("floquet", "--modulate", "spring:0.1:1e-300"), "1e+300 s"),
+                       (("floquet", "--modulate", "spring:1e300:1e6"), "weaker modulation"),
+                       (("master", "--set", "eta=0", "--set", "detuning=1.0", "--cutoff", "2", "--tol", "nan"), "tol"),
+                       (("master", "--set", "eta=0", "--set", "detuning=1.0", "--cutoff", "2", "--maxiter", "-5"),
+                        "maxiter"),
+                       (("master", "--set", "eta=0", "--set", "detuning=1.0", "--max-memory", "nan"), "max-memory")]:
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "" and err.count("\n") == 1 and name in err, (argv, err)
+
+
+def test_a_drive_that_never_settles_is_refused_over_the_default_span(capsys):
+    """The default span of a stable point (12 slowest relaxation times, ~0.9 ms) holds ~1e5 oscillations of a
+    frequency-offset pump: it ran 22 s into the evaluation budget; now refused at once with the span that fits."""
+    code, out, err = run(capsys, "evolve", "--model", "two-channel", "--set", "detuning=1.4",
+                         "--modulate", "power:0.5:1e6", "--points", "5")
+    assert code == 2 and out == "" and "t-end" in err and "cascom floquet" in err
+
+
+def test_covariance_ode_gives_up_within_its_budget():
+    """DOP853 at the paper's unstable point crept towards the growth for 46 s; now it stops at its budget."""
+    from cascom_sim.errors import SolverError
+    from cascom_sim.models import build_model
+    from cascom_sim.parameters import ModelOptions, Parameters
+    from cascom_sim.solvers.dynamics import covariance_ode, initial_covariance
+
+    p = Parameters()
+    m = build_model(p, ModelOptions())
+    with pytest.raises(SolverError, match="--method covariance"):
+        covariance_ode(m.drift, m.diffusion, initial_covariance(p), np.linspace(0, 3e-6, 5))

@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import math
+import signal
 import string
 from collections import defaultdict
 
@@ -41,12 +42,40 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=bad)
 
 
-def cli(category: str, argv: list[str]) -> tuple[int, str, str]:
-    """Run ``cascom argv`` in process and check the contract; counts tried/clean under ``category``."""
+class Hang(BaseException):
+    """Raised by the watchdog of :func:`cli` (a BaseException: the CLI's last-resort handler must not eat it)."""
+
+
+@contextlib.contextmanager
+def watchdog(seconds: float | None):
+    """Fail a case that runs longer than ``seconds`` (SIGALRM; the integrators call back into Python often)."""
+    if not seconds:
+        yield
+        return
+
+    def fire(signum, frame):
+        raise Hang(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def cli(category: str, argv: list[str], limit: float | None = None) -> tuple[int, str, str]:
+    """Run ``cascom argv`` in process and check the contract; counts tried/clean under ``category``.
+
+    ``limit``: seconds after which the case counts as a hang."""
     COUNTS[category]["tried"] += 1
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))  # an exception escaping main fails the test outright
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), watchdog(limit):
+            code = main(list(argv))  # an exception escaping main fails the test outright
+    except Hang as exc:
+        raise AssertionError((argv, f"hang: {exc}")) from None
     out, err = out.getvalue(), err.getvalue()
     lines = [ln for ln in err.splitlines() if ln.strip()]
     problems = []
@@ -344,6 +373,280 @@ def test_tampered_checkpoint_is_recomputed(tmp_path_factory, victim, payload, ke
     for k in res.data_vars:
         np.testing.assert_array_equal(res[k].values, ref[k].values)
     COUNTS["interrupt and resume"]["clean"] += 1
+
+
+# ----------------------------------------------------------------------------- CLI: master
+MASTER_POINTS = {"stable": ["--set", "eta=0", "--set", "detuning=1.0"],  # b1,b2 occupations ≈ 23
+                 "unstable": [],  # the paper's point: nothing to solve
+                 "two-channel": ["--model", "two-channel", "--set", "detuning=1.4"]}  # far over any budget
+BAD_CUTOFFS = {"0", "-1", "abc", "2.5", "", ",", "1e3"}
+
+
+@settings(FAST, max_examples=30)
+@given(cutoff=st.lists(st.sampled_from(["2", "2,2,2,2", "3,2,2,2", "2,2", "99999999999999999999", *sorted(BAD_CUTOFFS)]),
+                       max_size=2),
+       solver=st.sampled_from(["auto", "direct", "lgmres", "direct,lgmres", "bogus", "", ",", "auto,direct"]),
+       tol=st.sampled_from([None, "nan", "-1", "0", "1", "inf", "1e-3"]),
+       maxiter=st.sampled_from([None, "-5", "0", "1", "50"]),
+       memory=st.sampled_from([None, "nan", "-1", "0", "1e-9", "3"]),
+       dimension=st.sampled_from([None, "-3", "0", "1", "2500"]),
+       modes=st.sampled_from([None, "", ",", "b1", "b1,b2", "a1,a2,b1,b2", "b1,b1,b2", "x"]),
+       point=st.sampled_from(sorted(MASTER_POINTS)), json_=st.booleans())
+@example(cutoff=["2"], solver="auto", tol="nan", maxiter=None, memory=None, dimension=None, modes=None,
+         point="stable", json_=False).via("ran 118 s, then failed")
+@example(cutoff=["2"], solver="auto", tol=None, maxiter="-5", memory=None, dimension=None, modes=None,
+         point="stable", json_=False).via("internal error: UnboundLocalError")
+@example(cutoff=["2"], solver="auto", tol=None, maxiter=None, memory="nan", dimension=None, modes=None,
+         point="stable", json_=True).via("--max-memory nan was accepted")
+def test_master_options(cutoff, solver, tol, maxiter, memory, dimension, modes, point, json_):
+    argv = ["master", *MASTER_POINTS[point], "--solver", solver] + (["--json"] if json_ else [])
+    argv += [f"--cutoff={c}" for c in cutoff]
+    for flag, v in (("--tol", tol), ("--maxiter", maxiter), ("--max-memory", memory),
+                    ("--max-dimension", dimension), ("--modes", modes)):
+        if v is not None:
+            argv.append(f"{flag}={v}")
+    code, _, _ = cli("master options", argv, limit=20)
+    chain = solver.split(",")
+    silly = (solver != "auto" and not set(chain) <= {"direct", "lgmres", "gmres", "evolution"}
+             or tol not in (None, "1e-3") or maxiter in ("-5", "0") or memory in ("nan", "-1", "0")
+             or dimension in ("-3", "0") or bool(BAD_CUTOFFS & set(cutoff)))
+    if silly:
+        assert code == 2, (argv, "accepted a meaningless option")
+
+
+# ----------------------------------------------------------------------------- CLI: drives (evolve, floquet)
+MOD_NAMES = ["power", "spring", "detuning", "bogus", ""]
+MOD_DEPTHS = ["0", "0.1", "1", "-1", "1.5", "1e300", "nan", "inf", "x"]
+MOD_FREQS = ["3.54e8", "1.77e8", "1e9", "1e15", "1e16", "1e-300", "5e-324", "0", "-1", "nan", "inf"]
+modulate_text = st.one_of(st.tuples(st.sampled_from(MOD_NAMES), st.sampled_from(MOD_DEPTHS),
+                                    st.sampled_from(MOD_FREQS)).map(":".join),
+                          st.sampled_from(["", "power", "power:0.5", "a:b:c:d", ":::"]))
+
+
+def _silly_modulation(text: str) -> bool:
+    """True when --modulate TEXT is outside what the drive layer documents (or cannot be integrated)."""
+    parts = text.split(":")
+    if len(parts) != 3 or parts[0] not in ("power", "spring", "detuning"):
+        return True
+    try:
+        depth, freq = float(parts[1]), float(parts[2])
+    except ValueError:
+        return True
+    if not (math.isfinite(depth) and math.isfinite(freq) and 0 < freq <= 1e15):
+        return True
+    return (parts[0] == "power" and not 0 <= depth <= 1) or abs(depth) > 1e100 or freq < 1e-100
+
+
+STABLE_TWO_CHANNEL = ["--model", "two-channel", "--set", "detuning=1.4"]
+
+
+@settings(FAST, max_examples=40)
+@given(modulate=st.lists(modulate_text, min_size=1, max_size=2),
+       points=st.sampled_from([None, "-1", "0", "3", "1000000000"]),
+       steps=st.sampled_from([None, "0", "-2", "1", "4"]),
+       method=st.sampled_from(["ode", "piecewise"]),
+       rtol=st.sampled_from([None, "nan", "0", "1e-3", "1e-6"]),
+       stable=st.booleans(), json_=st.booleans())
+@example(modulate=["spring:0.1:5e-324", "spring:0.1:1e6"], points=None, steps=None, method="ode", rtol=None,
+         stable=False, json_=False).via("internal error: OverflowError (Fraction of inf)")
+@example(modulate=["spring:0.1:1e-300"], points=None, steps=None, method="ode", rtol=None, stable=False,
+         json_=False).via("a 1e300 s period: 13 s, then failed")
+@example(modulate=["spring:1e300:1e6"], points=None, steps=None, method="ode", rtol=None, stable=False,
+         json_=False).via("depth 1e300: 22 s, then failed")
+@example(modulate=["power:0.5:1e9"], points=None, steps="0", method="piecewise", rtol=None, stable=True,
+         json_=False).via("internal error: ValueError (slice step 0)")
+@example(modulate=["power:0.5:3.54e8"], points="1000000000", steps=None, method="ode", rtol=None, stable=False,
+         json_=False).via("21 s, then out of memory")
+@example(modulate=["power:1:1e15"], points="3", steps=None, method="ode", rtol=None, stable=False,
+         json_=False).via("|μ| printed as 1 (UNSTABLE)")
+def test_floquet_options(modulate, points, steps, method, rtol, stable, json_):
+    argv = ["floquet", "--method", method] + (STABLE_TWO_CHANNEL if stable else []) + (["--json"] if json_ else [])
+    argv += [f"--modulate={m}" for m in modulate]
+    for flag, v in (("--points", points), ("--steps", steps), ("--rtol", rtol)):
+        if v is not None:
+            argv.append(f"{flag}={v}")
+    code, out, _ = cli("floquet options", argv, limit=20)
+    silly = (any(_silly_modulation(m) for m in modulate) or points in ("-1", "0", "1000000000")
+             or steps in ("0", "-2") or rtol in ("nan", "0"))
+    if silly:
+        assert code == 2, (argv, "accepted a meaningless option")
+    if code == 0 and not json_:
+        assert "multiplier| = 1 (" not in out, out  # |μ| next to 1 says how far from 1
+
+
+toml_drive_value = st.sampled_from(["0", "1e-9", "2e-8", "0.5", "1", "3.54e8", "1e300", "-1", "nan", "inf", '"a"',
+                                    "[1]", "true", "{a = 1}"])
+envelope_table = st.tuples(
+    st.sampled_from(['"ramp"', '"pulse"', '"sine"', '"constant"', '"function"', '"bogus"', "3", "[1]", "{a = 1}"]),
+    st.dictionaries(st.sampled_from(["tau", "t_on", "duration", "depth", "frequency", "phase_pi", "x"]),
+                    toml_drive_value, max_size=3),
+).map(lambda kv: "{kind = " + kv[0] + "".join(f", {k} = {v}" for k, v in kv[1].items()) + "}")
+pump_table = st.dictionaries(
+    st.sampled_from(["envelope", "phase_pi", "frequency_offset", "bogus"]),
+    st.one_of(st.lists(envelope_table, max_size=2).map(lambda e: "[" + ", ".join(e) + "]"),
+              st.sampled_from(["0", "1e6", "1e16", "-1e6", "nan", '"x"', "3", "{a = 1}"])), max_size=3)
+modulation_table = st.dictionaries(
+    st.sampled_from(["name", "depth", "frequency", "phase_pi", "bogus"]),
+    st.one_of(st.sampled_from(['"spring"', '"detuning"', '"power"', '["spring"]']), toml_drive_value), max_size=4)
+
+
+def _drive_toml(pumps, modulations, top) -> str:
+    text = "".join(f"{k} = {v}\n" for k, v in top)
+    for p in pumps:
+        text += "[[pump]]\n" + "".join(f"{k} = {v}\n" for k, v in p.items())
+    for m in modulations:
+        text += "[[modulation]]\n" + "".join(f"{k} = {v}\n" for k, v in m.items())
+    return text
+
+
+@settings(FAST, max_examples=40)
+@given(pumps=st.lists(pump_table, max_size=3), modulations=st.lists(modulation_table, max_size=2),
+       top=st.lists(st.tuples(st.sampled_from(["pump", "modulation", "bogus"]), st.sampled_from(["3", '"x"', "[1, 2]"])),
+                    max_size=1),
+       garbage=st.one_of(st.none(), st.binary(max_size=20)), command=st.sampled_from(["evolve", "floquet"]),
+       stable=st.booleans())
+@example(pumps=[{"envelope": "3"}], modulations=[], top=[], garbage=None, command="evolve", stable=False)
+@example(pumps=[], modulations=[], top=[("pump", "3")], garbage=None, command="evolve", stable=False)
+@example(pumps=[], modulations=[{"name": "{a = 1}", "depth": "0.5", "frequency": "3.54e8"}], top=[], garbage=None,
+         command="evolve", stable=False)
+@example(pumps=[{"frequency_offset": "1e6"}], modulations=[], top=[], garbage=None, command="evolve",
+         stable=True).via("the default span of a drive that never settles: 22 s, then failed")
+def test_drive_files(tmp_path_factory, pumps, modulations, top, garbage, command, stable):
+    f = tmp_path_factory.mktemp("drive") / "d.toml"
+    if garbage is not None:
+        f.write_bytes(garbage)
+    else:
+        f.write_text(_drive_toml(pumps, modulations, top))
+    argv = [command, "--drive", str(f), "--points", "5"] + (STABLE_TWO_CHANNEL if stable else [])
+    if command == "evolve" and not (stable and pumps == [{"frequency_offset": "1e6"}]):
+        argv += ["--t-end", "1e-8"]  # the default span of a stable point rings for ~1 ms: the budget's business
+    cli("drive files", argv, limit=20)
+
+
+@settings(FAST, max_examples=40)
+@given(ramp=st.sampled_from([None, "-1", "0", "1e-9", "nan", "inf", "1e300", "1e7"]),
+       modulate=st.lists(modulate_text, max_size=2),
+       method=st.sampled_from(["ode", "piecewise", "langevin", "euler", "covariance"]),
+       t_end=st.sampled_from([None, "1e-9", "1e-8", "1e-300", "1e300", "nan", "0"]),
+       points=st.sampled_from([None, "3", "1", "1000000000"]),
+       trajectories=st.sampled_from(["64", "100000000000"]),
+       rtol=st.sampled_from([None, "nan", "1e-3", "0.1"]), stable=st.booleans(), json_=st.booleans())
+@example(ramp="1e-9", modulate=[], method="ode", t_end="1e-8", points="3", trajectories="64", rtol=None,
+         stable=False, json_=False).via("unstable point: 'settled within 0.001 from 0 s', 'slowest relaxation nan s'")
+@example(ramp="1e-8", modulate=[], method="ode", t_end="1e-8", points="1000000000", trajectories="64", rtol=None,
+         stable=False, json_=False).via("96 s, then out of memory")
+@example(ramp="1e-8", modulate=[], method="langevin", t_end="1e-8", points="3", trajectories="100000000000",
+         rtol=None, stable=False, json_=False).via("no trajectory budget for driven ensembles")
+@example(ramp=None, modulate=["detuning:1e300:1e6"], method="ode", t_end="1e-8", points="3", trajectories="64",
+         rtol=None, stable=False, json_=False).via("depth 1e300")
+def test_driven_evolve_options(ramp, modulate, method, t_end, points, trajectories, rtol, stable, json_):
+    argv = ["evolve", "--method", method, "--trajectories", trajectories] + (STABLE_TWO_CHANNEL if stable else [])
+    argv += [f"--modulate={m}" for m in modulate] + (["--json"] if json_ else [])
+    if stable and t_end is None:
+        t_end = "1e-8"  # the default span of a stable point rings for ~1 ms: the budget's business, not the fuzz's
+    for flag, v in (("--ramp", ramp), ("--t-end", t_end), ("--points", points), ("--rtol", rtol)):
+        if v is not None:
+            argv.append(f"{flag}={v}")
+    code, out, _ = cli("driven evolve options", argv, limit=20)
+    driven = ramp is not None or bool(modulate)
+    silly = (any(_silly_modulation(m) for m in modulate) or ramp in ("-1", "nan", "inf", "1e300", "1e7")
+             or t_end in ("1e300", "nan", "0") or points in ("1", "1000000000") or rtol in ("nan", "0.1")
+             or (method == "euler" and driven) or (method == "langevin" and trajectories != "64"))
+    if silly and driven:
+        assert code == 2, (argv, "accepted a meaningless option")
+    if code == 0 and not json_ and driven and not stable:
+        assert "settled within" not in out or "from 0 s" not in out, out  # the paper's point is unstable
+
+
+# ----------------------------------------------------------------------------- CLI: checkpoint tampering
+# 9000 points: three chunks of 4096, at a stable, physical point (η = 0) so that E_N has values to compare
+SWEEP_AXES = ["--set", "eta=0", "--x", "detuning=0.5:2:90", "--y", "power=0.005:0.05:100"]
+
+
+@pytest.fixture(scope="module")
+def pristine_sweep(tmp_path_factory):
+    """An untampered sweep's data, its checkpoint directory, and another run's checkpoint."""
+    import xarray as xr
+
+    base = tmp_path_factory.mktemp("pristine")
+    assert main(["sweep", *SWEEP_AXES, "--json", "--out", str(base / "ref.nc"),
+                 "--checkpoint", str(base / "ck")]) == 0
+    assert main(["sweep", "--set", "eta=0", "--x", "detuning=0.6:2:90", "--y", "power=0.005:0.05:100", "--json",
+                 "--out", str(base / "other.nc"), "--checkpoint", str(base / "other")]) == 0
+    chunks = sorted(p.name for p in (base / "ck").glob("chunk_*.npz"))
+    assert len(chunks) == 3, chunks
+    ref = xr.load_dataset(base / "ref.nc")
+    assert np.isfinite(ref["E_N"].values).all()
+    return ref, base
+
+
+class _Marker:
+    """A pickle that, if ever loaded, would create a file."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize("action", ["truncate", "garbage", "swap", "foreign", "pickle", "empty", "directory",
+                                    "symlink", "delete", "temporary"])
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(victim=st.integers(0, 2), keep=st.integers(0, 2000), payload=st.binary(max_size=64), automatic=st.booleans())
+@example(victim=0, keep=0, payload=b"", automatic=True)
+def test_cli_checkpoint_tampering(tmp_path_factory, pristine_sweep, action, victim, keep, payload, automatic):
+    """A chunk file swapped, truncated, corrupted, replaced by another run's or by a pickle: the rerun of the same
+    ``cascom sweep`` recomputes it (a one-line warning), never executes it, and writes the untampered data."""
+    import pickle
+    import shutil
+
+    import xarray as xr
+
+    ref, base = pristine_sweep
+    work = tmp_path_factory.mktemp("tamper")
+    out = work / "s.nc"
+    ck = work / "s.nc.chunks" if automatic else work / "ck"
+    shutil.copytree(base / "ck", ck)
+    f = ck / f"chunk_{victim:06d}.npz"
+    marker = work / "EXECUTED"
+    if action == "truncate":
+        f.write_bytes(f.read_bytes()[:keep] + payload)
+    elif action == "garbage":
+        raw = bytearray(f.read_bytes())
+        raw[keep % len(raw)] ^= 0xFF
+        f.write_bytes(bytes(raw) + payload)
+    elif action == "swap":
+        g = ck / f"chunk_{(victim + 1) % 3:06d}.npz"
+        a, b = f.read_bytes(), g.read_bytes()
+        f.write_bytes(b)
+        g.write_bytes(a)
+    elif action == "foreign":
+        shutil.copyfile(base / "other" / f.name, f)
+    elif action == "pickle":
+        f.write_bytes(pickle.dumps(_Marker(str(marker))))
+    elif action == "empty":
+        f.write_bytes(b"")
+    elif action == "directory":
+        f.unlink()
+        f.mkdir()
+    elif action == "symlink":
+        f.unlink()
+        f.symlink_to(base / "ck" / f"chunk_{(victim + 1) % 3:06d}.npz")
+    elif action == "delete":
+        f.unlink()
+    elif action == "temporary":
+        (ck / f".{f.name}.tmp").write_bytes(payload)
+    argv = ["sweep", *SWEEP_AXES, "--json", "--out", str(out)] + ([] if automatic else ["--checkpoint", str(ck)])
+    code, _, err = cli("checkpoint tampering (CLI)", argv, limit=60)
+    assert code == 0, err
+    assert not marker.exists(), "a pickle in a checkpoint was executed"
+    got = xr.load_dataset(out)
+    for k in ref.data_vars:
+        np.testing.assert_array_equal(got[k].values, ref[k].values, err_msg=f"{action} {victim}: {k}")
+    if action in ("truncate", "swap", "foreign", "pickle", "empty", "symlink"):  # a flipped zip timestamp is harmless
+        assert "recomputed" in err or "warning" in err, (action, err)
 
 
 # ----------------------------------------------------------------------------- more examples, on demand

@@ -174,6 +174,16 @@ def memory_budget(args) -> float:
     return gb * 1e9
 
 
+def check_times_memory(n_points: int, d: int, budget: float, override: str = "--max-memory GB") -> None:
+    """Refuse, before anything is allocated, an output grid whose V(t) (and the solver's copies of it,
+    ~4 × points × d² doubles) would not fit in ``budget`` bytes."""
+    from ..errors import WorkTooLargeError
+
+    need = float(n_points) * d * d * 8.0 * 4
+    if need > budget:
+        raise WorkTooLargeError(f"{n_points} output times", f"{need / 1e9:.3g} GB", f"{budget / 1e9:.3g} GB", override)
+
+
 def execution_from_args(args, out=None):
     """An Execution from the flags; returns (execution, checkpoint dir to remove after success or None)."""
     import importlib.util

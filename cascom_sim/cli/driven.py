@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
-from .common import dumps, parameters_block
+from .common import dumps, num, parameters_block
 
 
 def add_drive_arguments(p, periodic: bool = False) -> None:
@@ -57,6 +57,8 @@ def driven_json(ev, params, options, drive, grid) -> dict:
         "effective_detuning": ev.detuning.tolist(), "power": ev.power.tolist(),
         "bona_fide": ev.bona_fide.tolist(), "covariance_final": ev.covariance_final.tolist(),
         "final_lyapunov_E_N": ev.final_lyapunov_E_N,
+        "stable_at_t_end": None if ev.final_max_re_eigenvalue is None else bool(ev.final_max_re_eigenvalue < 0),
+        "max_re_eigenvalue_at_t_end": ev.final_max_re_eigenvalue,
         "metrics": ev.metrics.as_dict(),
         "trajectories": ev.n_trajectories, "seed": ev.seed, "stats": ev.stats,
     }
@@ -64,25 +66,58 @@ def driven_json(ev, params, options, drive, grid) -> dict:
 
 #: a driven run integrates over at most this many of its fastest time scales (ODE steps ~ one per scale)
 MAX_DRIVEN_SCALES = 1e7
+#: a drive that never settles (modulations, sine envelopes, frequency offsets) keeps every oscillation
+#: resolved: LSODA spent 30–170 right-hand-side evaluations per fastest time scale on such runs (measured on
+#: the paper's and the two-channel model, rtol 1e-6 … 1e-10), so more than this many scales cannot finish
+#: within the solver's evaluation budget whatever the tolerance
+EVALUATIONS_PER_SCALE = 30
 
 
-def check_driven_work(A, drive, times) -> None:
+def _never_settles(drive) -> bool:
+    """True for a drive that keeps changing for ever (no relaxation to a constant drift to step over)."""
+    return bool(drive.modulations) or drive.period is not None or any(
+        p.frequency_offset or p.phase_function is not None or any(e.kind in ("sine", "function") for e in p.envelope)
+        for p in drive.pumps)
+
+
+def modulation_rate(drive, omega_m) -> float:
+    """Upper bound (rad/s) on what the modulations add to |λ(A(t))|: Σ|depth|·max ω_m (spring and detuning
+    modulations shift drift elements by m(t)·ω_m)."""
+    w = float(np.max(np.abs(np.asarray(omega_m, float)))) if omega_m is not None and np.size(omega_m) else 0.0
+    return sum(abs(m.depth) for m in drive.modulations) * w
+
+
+def check_driven_work(A, drive, times, omega_m=None, span_name: str = "t-end", default_span: bool = False) -> None:
     """Refuse, before integrating, a span the ODE would need more than :data:`MAX_DRIVEN_SCALES` steps for
-    (e.g. a modulation at 1e300 Hz, or a ramp of 1e300 s with the default span)."""
+    (e.g. a modulation at 1e300 Hz or of depth 1e300, or a ramp of 1e300 s with the default span), and a drive
+    that never settles over more of its fastest time scales than the solver's evaluation budget can cover
+    (:data:`EVALUATIONS_PER_SCALE`)."""
     from ..errors import WorkTooLargeError
+    from ..solvers.meanfield_dynamics import MAX_RHS_EVALUATIONS
 
-    lam = float(np.max(np.abs(np.linalg.eigvals(np.asarray(A, float)))))
+    lam = float(np.max(np.abs(np.linalg.eigvals(np.asarray(A, float))))) + modulation_rate(drive, omega_m)
     scales = [2 * np.pi / lam] if lam > 0 else []
     scales += [s for s in (drive.time_scales or ()) if s > 0 and math.isfinite(s)]
     span = float(times[-1])
     if not math.isfinite(span):
-        raise ParameterError("t-end", span, "a finite span (the drive's time scales give none)")
+        raise ParameterError(span_name, span, "a finite span (the drive's time scales give none)")
     fast = min(scales) if scales else span
-    steps = span / fast
+    steps = span / fast if fast > 0 else math.inf  # a modulation of depth 1e300 leaves no time scale at all
     if not math.isfinite(steps) or steps > MAX_DRIVEN_SCALES:
+        advice = ("a shorter --t-end or a slower or weaker drive" if span_name == "t-end" else
+                  "a faster (shorter-period) or weaker modulation")
         raise WorkTooLargeError(f"a driven run over {span:.3g} s with time scales down to {fast:.3g} s",
                                 "more than 1e308 steps" if not math.isfinite(steps) else f"{steps:.2g} steps",
-                                f"{MAX_DRIVEN_SCALES:.0e} steps", "a shorter --t-end or slower drive")
+                                f"{MAX_DRIVEN_SCALES:.0e} steps", advice)
+    limit = MAX_RHS_EVALUATIONS / EVALUATIONS_PER_SCALE
+    if _never_settles(drive) and steps > limit:
+        what = "the default span" if default_span else "a span"
+        raise ParameterError(
+            span_name, f"{span:.3g} s" + (" (default)" if default_span else ""),
+            f"at most {limit * fast:.2g} s: a drive that never settles is integrated oscillation by oscillation, "
+            f"and {what} of {steps:.2g} of its fastest time scales ({fast:.3g} s) needs more than the solver's "
+            f"{MAX_RHS_EVALUATIONS:.0e} evaluations" + ("" if span_name != "t-end" else
+                                                         "; for the periodic steady state use cascom floquet"))
 
 
 def _report_unstable_end(args, system, options, pair) -> bool:
@@ -119,6 +154,12 @@ def run_driven_evolve(args, params, options, pair) -> int:
     if args.method == "euler":
         raise ParameterError("method", "euler", "covariance, ode, piecewise or langevin with a time-dependent drive")
     system = driven_system(params, options, drive)
+    from .common import check_times_memory, memory_budget
+
+    budget = memory_budget(args)
+    d = system.diffusion.shape[0]
+    if args.points is not None:  # before the grid itself is allocated
+        check_times_memory(args.points, d + 1, budget)
     if args.t_end is None and not drive.period and _report_unstable_end(args, system, options, pair):
         return 0
     times, grid = default_times(system.model.drift, drive)
@@ -131,12 +172,14 @@ def run_driven_evolve(args, params, options, pair) -> int:
     elif args.points is not None:
         times = np.linspace(0.0, times[-1], args.points)
         grid = {**grid, "points": args.points, "resolved": bool(times[1] <= grid["fast"] / 4)}
-    check_driven_work(system.model.drift, drive, times)
+    check_driven_work(system.model.drift, drive, times, system.omega_m, default_span=args.t_end is None)
+    check_times_memory(times.size, d + 1, budget)  # V(t) with the means, and the solver's copies
     if args.method == "langevin":
         from ..progress import NoProgress, TqdmProgress
 
         ev = evolve_driven_ensemble(system, times, args.trajectories, pair=pair, seed=args.seed, rtol=args.rtol,
-                                    tolerance=args.tolerance, progress=NoProgress() if args.json else TqdmProgress())
+                                    tolerance=args.tolerance, progress=NoProgress() if args.json else TqdmProgress(),
+                                    max_trajectory_steps=args.max_steps, max_memory=budget)
     else:
         ev = evolve_driven(system, times, pair=pair, method="piecewise" if args.method == "piecewise" else "ode",
                            rtol=args.rtol, tolerance=args.tolerance)
@@ -149,22 +192,28 @@ def run_driven_evolve(args, params, options, pair) -> int:
         return 0
     m = ev.metrics
 
-    def fmt(metric, scale=1.0, unit=""):
+    def fmt(metric, scale=1.0, unit="", spec=".4g"):
         if metric.value is None:
             return "—" + (f" ({metric.note})" if metric.note else "")
-        ci = "" if metric.ci is None else f" (95 %: {metric.ci[0] * scale:.4g} … {metric.ci[1] * scale:.4g})"
-        return f"{metric.value * scale:.4g}{unit}{ci}"
+        ci = "" if metric.ci is None else f" (95 %: {metric.ci[0] * scale:{spec}} … {metric.ci[1] * scale:{spec}})"
+        return f"{metric.value * scale:{spec}}{unit}{ci}"
 
     print(f"cascom evolve — time-dependent drive, method {ev.method}, model {options.model}, units reading "
           f"{options.units}, coupling {options.coupling}, bath {options.bath}, pair {','.join(pair)}")
-    print(f"  t_end = {times[-1]:.4g} s, {times.size} points (slowest relaxation {grid['relax'] or float('nan'):.3g} s,"
+    relax = "none (unstable)" if grid["relax"] is None else f"{grid['relax']:.3g} s"
+    print(f"  t_end = {times[-1]:.4g} s, {times.size} points (slowest relaxation {relax},"
           f" fastest scale {grid['fast']:.3g} s{'' if grid['resolved'] else '; NOT resolved'}), rtol {ev.rtol:g}")
+    if ev.final_max_re_eigenvalue is not None and ev.final_max_re_eigenvalue >= 0:
+        g = ev.final_max_re_eigenvalue
+        print(f"  stable: False at t_end  (growth rate: {num(g, '.4g', ' 1/s')}"
+              + (f", growth time {1.0 / g:.3g} s" if g > 0 else "") + "): the fluctuations grow without bound "
+              "and never settle")
     a = ev.alpha[-1]
     print(f"  |α(t_end)|² = {', '.join(f'{x:.5g}' for x in np.abs(a) ** 2)};  steady |α|² = "
           f"{', '.join(f'{x:.5g}' for x in np.abs(system.model.mean_fields.alpha) ** 2)}")
-    print(f"  E_N(t_end) = {ev.E_N[-1]:.5g};  Lyapunov at the final drift: "
-          f"{'—' if ev.final_lyapunov_E_N is None else f'{ev.final_lyapunov_E_N:.5g}'}")
-    print(f"  birth: {fmt(m.birth_time, 1, ' s')};  max E_N: {fmt(m.max_E_N)} at {fmt(m.time_of_max, 1, ' s')};  "
+    print(f"  E_N(t_end) = {num(ev.E_N[-1], '.6g')};  Lyapunov at the final drift: "
+          f"{num(ev.final_lyapunov_E_N, '.6g')}")
+    print(f"  birth: {fmt(m.birth_time, 1, ' s')};  max E_N: {fmt(m.max_E_N, spec='.6g')} at {fmt(m.time_of_max, 1, ' s')};  "
           f"settled within {m.tolerance:g} from {fmt(m.settling_time, 1, ' s')}")
     print(f"  wall time: {ev.stats['wall_time_s']:.3g} s" + (f", plot {args.plot}" if args.plot else ""))
     return 0

@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 
-from ..errors import ParameterError, WorkTooLargeError
+from ..errors import ParameterError
 from .common import (
     add_execution_arguments,
+    check_times_memory,
     dumps,
     execution_from_args,
     memory_budget,
@@ -154,9 +155,7 @@ def cmd_evolve(args) -> int:
     budget = memory_budget(args)
     d = model.drift.shape[-1]
     n_points = args.points or (2001 if args.t_end is None else 201)
-    if n_points * d * d * 8.0 * 4 > budget:  # V(t) and its copies, before anything is allocated
-        raise WorkTooLargeError(f"{n_points} output times", f"{n_points * d * d * 32 / 1e9:.3g} GB",
-                                f"{budget / 1e9:.3g} GB", "--max-memory GB")
+    check_times_memory(n_points, d, budget)  # V(t) and its copies, before anything is allocated
     if args.t_end is None:
         # resolve the build-up: span and step from the spectrum of A (5/γ_m drew a step on a 0.2 µs transient)
         from ..solvers.timedep import default_times
@@ -219,8 +218,9 @@ def cmd_evolve(args) -> int:
               + (f", {ev.n_trajectories} trajectories, seed {ev.seed}" if ev.n_trajectories else ""))
         ci = "" if ev.E_N_ci is None or not np.isfinite(ev.E_N_ci[-1]).all() else \
             f"  (95 %: {ev.E_N_ci[-1, 0]:.4g} … {ev.E_N_ci[-1, 1]:.4g})"
-        print(f"  E_N(t_end) = {num(ev.E_N[-1], '.5g')}{ci};  stationary (Lyapunov) E_N = {num(ev.stationary_E_N)}")
-        print(f"  max E_N = {num(m.max_E_N)} at t = {num(m.time_of_max, '.4g', ' s')};  "
+        print(f"  E_N(t_end) = {num(ev.E_N[-1], '.6g')}{ci};  stationary (Lyapunov) E_N = "
+              f"{num(ev.stationary_E_N, '.6g')}")
+        print(f"  max E_N = {num(m.max_E_N, '.6g')} at t = {num(m.time_of_max, '.4g', ' s')};  "
               f"birth: {num(m.birth_time, '.4g', ' s')};  "
               f"within {m.tolerance:g} of stationary from: {num(m.convergence_time, '.4g', ' s')}")
         print(f"  V(t) bona fide until: {num(m.bona_fide_until, '.4g', ' s') if m.bona_fide_until else 'always'}"

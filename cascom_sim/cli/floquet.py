@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from ..errors import ParameterError
-from .common import parameters_block, refuse_network, resolve
-from .driven import _pairs, add_drive_arguments, drive_from_args
+from .common import check_times_memory, dumps, num, parameters_block, refuse_network, resolve
+from .driven import _pairs, add_drive_arguments, check_driven_work, drive_from_args
+
+#: V(t) over the period is kept in memory; floquet has no --max-memory, so this fixed budget (bytes)
+FLOQUET_MEMORY = 4e9
 
 
 def register(sub, common) -> None:
@@ -22,7 +23,6 @@ def register(sub, common) -> None:
 
 
 def cmd_floquet(args) -> int:
-    from ..solvers.floquet import floquet
     from ..solvers.meanfield_dynamics import driven_system
 
     params, options, pair = resolve(args)
@@ -31,8 +31,15 @@ def cmd_floquet(args) -> int:
     if drive.period is None:
         raise ParameterError("drive", "not periodic", "a periodic drive: --modulate NAME:DEPTH:FREQ or sine "
                                                       "envelopes/modulations with commensurate frequencies")
+    if args.points < 3:
+        raise ParameterError("points", args.points, "an integer ≥ 3")
+    if args.steps < 1:
+        raise ParameterError("steps", args.steps, "an integer ≥ 1 (midpoint steps per period)")
     system = driven_system(params, options, drive)
-    fl = floquet(system, pair, points=args.points, rtol=args.rtol, method=args.method, steps=args.steps)
+    d = system.diffusion.shape[0]
+    check_times_memory(args.points, d + 1, FLOQUET_MEMORY, "fewer --points")
+    check_driven_work(system.model.drift, drive, [0.0, drive.period], system.omega_m, span_name="drive period")
+    fl = _floquet(system, pair, args)
     if args.plot:
         from ..report.timedep_plots import plot_floquet
 
@@ -50,15 +57,31 @@ def cmd_floquet(args) -> int:
             "periodic_alpha": _pairs(system.alpha(fl.means)),
             "method": fl.method, "rtol": fl.rtol, "newton_iterations": fl.newton_iterations, "stats": fl.stats,
         }
-        print(json.dumps(out))
+        print(dumps(out))
         return 0
     print(f"cascom floquet — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
           f"bath {options.bath}, pair {','.join(pair)}, method {fl.method}, rtol {fl.rtol:g}")
-    print(f"  period T = {fl.period:.6g} s;  max |Floquet multiplier| = {fl.max_multiplier:.6g} "
+    mu = fl.max_multiplier
+    # a period short against every time scale puts |μ| within rounding of 1: show how far from 1 it is
+    mu_text = f"{mu:.6g}" if abs(mu - 1) >= 1e-5 else f"1 {'+' if mu >= 1 else '−'} {abs(mu - 1):.3g}"
+    print(f"  period T = {fl.period:.6g} s;  max |Floquet multiplier| = {mu_text} "
           f"({'stable: periodic steady state exists' if fl.stable else 'UNSTABLE: no periodic steady state'})")
     if fl.stable and fl.E_N is not None:
-        print(f"  periodic E_N: mean {fl.E_N_mean:.5g}, max {fl.E_N_max:.5g} at t = {fl.time_of_max:.4g} s "
-              f"(mod T);  unmodulated E_N = {'—' if fl.unmodulated_E_N is None else f'{fl.unmodulated_E_N:.5g}'}")
+        print(f"  periodic E_N: mean {num(fl.E_N_mean, '.6g')}, max {num(fl.E_N_max, '.6g')} at t = "
+              f"{num(fl.time_of_max, '.4g')} s (mod T);  unmodulated E_N = {num(fl.unmodulated_E_N, '.6g')}")
         print(f"  closure of the integrated period |V(T) − V(0)|/|V(0)| = {fl.closure:.2g}")
     print(f"  wall time: {fl.stats['wall_time_s']:.3g} s" + (f", plot {args.plot}" if args.plot else ""))
     return 0
+
+
+def _floquet(system, pair, args):
+    """:func:`floquet` with the integrator's advice put in floquet's terms (it has no --t-end)."""
+    from ..solvers.floquet import floquet
+    from ..solvers.meanfield_dynamics import IntegrationError
+
+    try:
+        return floquet(system, pair, points=args.points, rtol=args.rtol, method=args.method, steps=args.steps)
+    except IntegrationError as exc:
+        text = str(exc).replace("shorten --t-end or loosen --rtol",
+                                "a faster or weaker modulation, or a looser --rtol")
+        raise IntegrationError(text) from None

@@ -7,11 +7,11 @@ budget → only then QuTiP (imported lazily) and the solvers.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
 from ..errors import BudgetError, ParameterError, UnphysicalModelError
+from .common import dumps
 
 
 def register(sub, common) -> None:
@@ -134,10 +134,12 @@ def plan(s, pair, modes_text=None, cutoff_texts=None, solver="auto", max_memory_
 
 
 def cmd_master(args) -> int:
+    from ..solvers.master import check_solver_options
     from ..solvers.steady import steady_state
 
     t_start = time.perf_counter()
     params, options, pair = resolve_args(args)
+    check_solver_options(args.solver, args.tol, args.maxiter, args.max_memory, args.max_dimension)
     if args.network is not None:
         from ..solvers.steady import analyse
         from .common import model_from_args
@@ -190,7 +192,7 @@ def cmd_master(args) -> int:
     else:
         out["reason"] = verdict
     if args.json:
-        print(json.dumps(out))
+        print(dumps(out))
     else:
         if pl is None:
             print(f"cascom master — model {s.model.label}, units reading {options.units}, coupling {options.coupling}, "

@@ -106,7 +106,7 @@ class Envelope:
     function: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):
-        if self.kind not in ENVELOPE_KINDS:
+        if not isinstance(self.kind, str) or self.kind not in ENVELOPE_KINDS:
             raise ParameterError("envelope.kind", self.kind, "one of " + ", ".join(ENVELOPE_KINDS))
         set_ = lambda n, v: object.__setattr__(self, n, v)  # noqa: E731
         set_("tau", _finite("envelope.tau", self.tau, "0 ≤ tau ≤ 1e6 (s)", 0.0, high=MAX_DRIVE_TIME))
@@ -262,7 +262,7 @@ class Modulation:
     phase_pi: float = 0.0
 
     def __post_init__(self):
-        if self.name not in MODULATED_PARAMETERS:
+        if not isinstance(self.name, str) or self.name not in MODULATED_PARAMETERS:
             raise ParameterError("modulation.name", self.name, "one of " + ", ".join(MODULATED_PARAMETERS))
         object.__setattr__(self, "depth", _finite("modulation.depth", self.depth, "a finite number"))
         object.__setattr__(self, "frequency", _finite("modulation.frequency", self.frequency,
@@ -344,6 +344,8 @@ class Drive:
         if not freqs:
             return None
         f0 = freqs[0]
+        if not all(math.isfinite(f / f0) for f in freqs):  # e.g. 5e-324 Hz next to 1 MHz: not commensurate
+            return None
         ratios = [Fraction(f / f0).limit_denominator(64) for f in freqs]
         if any(abs(float(r) - f / f0) > 1e-9 * f / f0 for r, f in zip(ratios, freqs)):
             return None
@@ -432,6 +434,9 @@ def drive_from_mapping(data: dict, where: str = "drive") -> Drive:
     if unknown:
         k = sorted(unknown)[0]
         raise ParameterError(f"{where}.{k}", data[k], "tables [[pump]] and [[modulation]] only")
+    for k in ("pump", "modulation"):
+        if not isinstance(data.get(k, []), list):
+            raise ParameterError(f"{where}.{k}", data[k], f"an array of tables [[{k}]]")
     pumps = []
     for i, p in enumerate(data.get("pump", [])):
         if not isinstance(p, dict):
@@ -441,6 +446,8 @@ def drive_from_mapping(data: dict, where: str = "drive") -> Drive:
             k = sorted(bad)[0]
             raise ParameterError(f"pump[{i}].{k}", p[k], "envelope, phase_pi, frequency_offset")
         env = []
+        if not isinstance(p.get("envelope", []), list):
+            raise ParameterError(f"pump[{i}].envelope", p["envelope"], "an array of tables [{kind = ..., ...}, ...]")
         for e in p.get("envelope", []):
             if not isinstance(e, dict):
                 raise ParameterError(f"pump[{i}].envelope", e, "a table {kind = ..., ...}")

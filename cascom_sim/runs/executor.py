@@ -248,7 +248,11 @@ class _Checkpoint:
             with open(tmp, "wb") as f:
                 np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays)
 
-        atomic_write(self.path(i), write)
+        try:
+            atomic_write(self.path(i), write)
+        except OSError as exc:  # e.g. a directory in the chunk's place: the run goes on, this chunk is not kept
+            warnings.warn(f"checkpoint {self.dir}: chunk {i} could not be stored ({exc.strerror or exc}); "
+                          "a rerun will compute it again", CascomWarning, stacklevel=2)
 
 
 def _dask_client(execution: Execution):

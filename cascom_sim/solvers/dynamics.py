@@ -169,25 +169,60 @@ def propagate_covariance(A, D, V0, times, V_inf=None) -> np.ndarray:
     return out
 
 
+#: right-hand-side evaluations covariance_ode may spend (a few seconds) before it gives up with what to try
+ODE_MAX_EVALUATIONS = 200_000
+
+
+class _OdeBudget(Exception):
+    def __init__(self, t):
+        self.t = t
+
+
+#: covariance_ode stops where |V| passes this (an unstable drift): the later samples are NaN, as for the
+#: exact propagation, instead of the integrator shrinking its step towards the overflow for minutes
+ODE_DIVERGENCE_BOUND = 1e100
+
+
 def covariance_ode(A, D, V0, times, method: str = "DOP853", rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
-    """Cross-check: V̇ = AV + VAᵀ + D integrated by scipy's ``solve_ivp``, shape (T, n, n)."""
+    """Cross-check: V̇ = AV + VAᵀ + D integrated by scipy's ``solve_ivp``, shape (T, n, n).
+
+    Where an unstable drift makes |V| pass :data:`ODE_DIVERGENCE_BOUND` the integration stops and the later
+    samples are NaN."""
     t = _check_times(times)
     A = np.asarray(A, dtype=float)
     D = np.asarray(D, dtype=float)
     n = A.shape[0]
     scale = max(np.max(np.abs(np.asarray(V0))), 1.0)
 
-    def rhs(_, y):
+    count = [0]
+
+    def rhs(tt, y):
+        count[0] += 1
+        if count[0] > ODE_MAX_EVALUATIONS:
+            raise _OdeBudget(tt)
         V = y.reshape(n, n)
         return (A @ V + V @ A.T + D / scale).ravel()
 
+    def diverged(_, y):
+        return ODE_DIVERGENCE_BOUND / scale - float(np.max(np.abs(y)))
+
+    diverged.terminal = True
     jac = np.kron(A, np.eye(n)) + np.kron(np.eye(n), A)
     kw = {"jac": jac} if method in ("Radau", "BDF", "LSODA") else {}
-    sol = scipy.integrate.solve_ivp(rhs, (0.0, t[-1]), (np.asarray(V0) / scale).ravel(), t_eval=t,
-                                    method=method, rtol=rtol, atol=atol, **kw)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = scipy.integrate.solve_ivp(rhs, (0.0, t[-1]), (np.asarray(V0) / scale).ravel(), t_eval=t,
+                                            method=method, rtol=rtol, atol=atol, events=diverged, **kw)
+    except _OdeBudget as exc:
+        # e.g. the paper's unstable point: DOP853 at rtol 1e-10 needs ~1e6 evaluations per 0.1 µs of growth
+        raise SolverError(f"solve_ivp ({method}) needed more than {ODE_MAX_EVALUATIONS:.0e} evaluations of the "
+                          f"covariance ODE and reached only t = {exc.t:.4g} s of {t[-1]:.4g} s",
+                          "--method covariance (exact at any step) or a shorter --t-end") from None
     if not sol.success:
         raise SolverError(f"solve_ivp failed: {sol.message}", "--method covariance (exact at any step)")
-    return sol.y.T.reshape(t.size, n, n) * scale
+    out = np.full((t.size, n * n), np.nan)
+    out[:sol.y.shape[1]] = sol.y.T  # after a divergence stop the later samples stay NaN
+    return out.reshape(t.size, n, n) * scale
 
 
 # ----------------------------------------------------------------------------- results
@@ -467,6 +502,26 @@ def _add_in_place(total: np.ndarray, block: np.ndarray) -> np.ndarray:
     return total
 
 
+def check_ensemble_budget(n_trajectories: int, n_times: int, steps_per_trajectory: int, d: int,
+                          max_trajectory_steps: float = MAX_TRAJECTORY_STEPS, max_memory: float = 4e9) -> None:
+    """Refuse an ensemble above its work (trajectories × steps) or memory budget, before anything runs.
+
+    Raises
+    ------
+    WorkTooLargeError
+    """
+    steps = float(n_trajectories) * steps_per_trajectory
+    if steps > max_trajectory_steps:
+        raise WorkTooLargeError(f"an ensemble of {n_trajectories} trajectories × {steps_per_trajectory} steps",
+                                f"{steps:.3g} trajectory-steps", f"{max_trajectory_steps:.3g}",
+                                "--max-steps (API: max_trajectory_steps=)")
+    # running sums (T, groups, d, d): the accumulator, the blocks in flight and the jackknife copies
+    need = n_times * N_GROUPS * d * d * 8.0 * 8 + BLOCK * d * 8.0 * 6
+    if need > max_memory:
+        raise WorkTooLargeError(f"an ensemble with {n_times} output times", f"{need / 1e9:.3g} GB",
+                                f"{max_memory / 1e9:.3g} GB", "--max-memory GB (API: max_memory=bytes)")
+
+
 def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, n_trajectories: int,
                     seed: int = 0, pair=None, method: str = "langevin", substeps: int = 1,
                     workers: int = 1, progress=None, tolerance: float = 1e-3, execution=None,
@@ -522,16 +577,7 @@ def evolve_ensemble(model: LinearModel, times: Sequence[float], V0: np.ndarray, 
     A, D = model.drift, model.diffusion
     d = A.shape[-1]
     per = (t.size - 1) * (substeps if method == "euler" else 1)
-    steps = float(n_trajectories) * per
-    if steps > max_trajectory_steps:
-        raise WorkTooLargeError(f"an ensemble of {n_trajectories} trajectories × {per} steps",
-                                f"{steps:.3g} trajectory-steps", f"{max_trajectory_steps:.3g}",
-                                "--max-steps (API: max_trajectory_steps=)")
-    # running sums (T, groups, d, d): the accumulator, the blocks in flight and the jackknife copies
-    need = t.size * N_GROUPS * d * d * 8.0 * 8 + BLOCK * d * 8.0 * 6
-    if need > max_memory:
-        raise WorkTooLargeError(f"an ensemble with {t.size} output times", f"{need / 1e9:.3g} GB",
-                                f"{max_memory / 1e9:.3g} GB", "--max-memory GB (API: max_memory=bytes)")
+    check_ensemble_budget(n_trajectories, t.size, per, d, max_trajectory_steps, max_memory)
     progress = NoProgress() if progress is None else progress
     t_start = time.perf_counter()
     stab, V_inf, en_inf = _stationary(model, pair)

@@ -195,6 +195,8 @@ def floquet(system, pair=("a1", "b1"), points: int = 101, rtol: float = RTOL, me
         raise ParameterError("method", method, "ode or piecewise")
     if not (isinstance(points, (int, np.integer)) and points >= 3):
         raise ParameterError("points", points, "an integer ≥ 3")
+    if not (isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and steps >= 1):
+        raise ParameterError("steps", steps, "an integer ≥ 1 (midpoint steps per period)")
     start = time.perf_counter()
     y0, phi, Q, iters = periodic_orbit(system, T, rtol=rtol, method=method, steps=steps,
                                        max_evaluations=max_evaluations)

@@ -319,7 +319,8 @@ class CostEstimate:
     seconds: float
 
     def describe(self) -> str:
-        return (f"cutoffs {','.join(map(str, self.cutoffs))}: Hilbert dimension {self.hilbert_dimension}, "
+        dim = f"{self.hilbert_dimension}" if self.hilbert_dimension < 2**62 else f"≥ {2.0**62:.2g}"  # capped
+        return (f"cutoffs {','.join(map(str, self.cutoffs))}: Hilbert dimension {dim}, "
                 f"Liouvillian {self.liouvillian_dimension:.3g}² with {self.liouvillian_nonzeros:.3g} non-zeros, "
                 f"{self.solver}: ≈ {_gb(self.memory_bytes)} and ≈ {_seconds(self.seconds)}")
 
@@ -522,6 +523,34 @@ def _residual(M, rho) -> float:
     return float(np.linalg.norm(M @ v) / (abs(M).max() * max(np.linalg.norm(v), 1e-300)))
 
 
+def check_solver_options(solver: str = "auto", tol: float | None = None, maxiter: int | None = None,
+                         max_memory_gb: float = DEFAULT_MAX_MEMORY_GB,
+                         max_dimension: int = DEFAULT_MAX_DIMENSION) -> tuple[str, ...] | None:
+    """Check the options of :func:`master_steady_state` before any work; returns the solver chain (None: auto).
+
+    Raises
+    ------
+    ParameterError
+        Unknown solver, tol outside (0, 1), maxiter < 1, a budget that is not a positive finite number.
+    """
+    chain = tuple(s.strip() for s in str(solver).split(",")) if solver != "auto" else None
+    for s in chain or ():
+        if s not in SOLVERS:
+            raise ParameterError("solver", solver, f"'auto' or a comma-separated list of {', '.join(SOLVERS)}")
+    if tol is not None and not (isinstance(tol, (int, float, np.floating)) and 0 < tol < 1):
+        raise ParameterError("tol", tol, "a relative tolerance 0 < tol < 1 (or omit it for the automatic one)")
+    if maxiter is not None and not (isinstance(maxiter, (int, np.integer)) and not isinstance(maxiter, bool)
+                                    and maxiter >= 1):
+        raise ParameterError("maxiter", maxiter, "an integer ≥ 1 (or omit it for the default)")
+    if not (isinstance(max_memory_gb, (int, float, np.floating)) and math.isfinite(max_memory_gb)
+            and max_memory_gb > 0):
+        raise ParameterError("max-memory", max_memory_gb, "a number of GB > 0")
+    if not (isinstance(max_dimension, (int, np.integer)) and not isinstance(max_dimension, bool)
+            and max_dimension >= 1):
+        raise ParameterError("max-dimension", max_dimension, "an integer ≥ 1 (Hilbert-space dimension)")
+    return chain
+
+
 def master_steady_state(model, cutoffs: Sequence[int] | int, reference: np.ndarray | None = None, *,
                         solver: str = "auto", tol: float | None = None, maxiter: int | None = None,
                         occupations: Sequence[float] | None = None,
@@ -572,10 +601,7 @@ def master_steady_state(model, cutoffs: Sequence[int] | int, reference: np.ndarr
     model = as_lindblad(model)
     cut = _check_cutoffs(model, cutoffs)
     t0 = time.perf_counter()
-    chain = tuple(s.strip() for s in solver.split(",")) if solver != "auto" else None
-    for s in chain or ():
-        if s not in SOLVERS:
-            raise ParameterError("solver", solver, f"'auto' or a comma-separated list of {', '.join(SOLVERS)}")
+    chain = check_solver_options(solver, tol, maxiter, max_memory_gb, max_dimension)
     D = int(np.prod(cut)) ** 2
     chain = chain or _chain(D)
     estimate = estimate_cost(model, cut, chain[0])

@@ -303,6 +303,9 @@ class DrivenEvolution:
         Lyapunov covariance of A at the final time (None if unstable there).
     method : str
         'ode', 'piecewise' or 'langevin'.
+    final_max_re_eigenvalue : float or None
+        max Re λ of A at the final time and means (≥ 0: unstable there, the fluctuations grow at this rate
+        and never settle; None when the final means are not finite).
     """
 
     times: np.ndarray
@@ -326,6 +329,7 @@ class DrivenEvolution:
     n_trajectories: int | None = None
     seed: int | None = None
     stats: dict = field(default_factory=dict)
+    final_max_re_eigenvalue: float | None = None
 
     @property
     def covariance_final(self):
@@ -363,6 +367,7 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
     A_end = system.drift(float(t[-1]), ys[-1])
     sc = time_scales(A_end, system.drive)
     resolved = bool(t.size < 2 or np.max(np.diff(t)) <= sc["fast"] / 4 + 1e-300)
+    stab = assess_stability(A_end)
     if pair is not None:
         formal = formal_log_negativity(Vs, pair, tuple(system.modes))
         en = np.maximum(formal, 0.0)
@@ -370,7 +375,11 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
         if system.drive.period:
             metrics = dataclasses.replace(metrics, settling_time=Metric(
                 None, None, "periodic drive: no settling to a constant; see the periodic steady state (floquet)"))
-    stab = assess_stability(A_end)
+        elif not stab.stable:
+            # E_N may sit at 0 while V(t) grows: "settled from t = 0" would be a silent wrong answer
+            metrics = dataclasses.replace(metrics, settling_time=Metric(
+                None, None, f"unstable at the final drift (max Re λ = {stab.max_re_eigenvalue:.4g} 1/s): "
+                            "never settles"))
     V_L = solve_lyapunov(A_end, system.diffusion) if stab.stable else None
     en_L = None
     if V_L is not None and pair is not None and bool(gaussian.is_bona_fide(V_L)):
@@ -383,7 +392,8 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
         covariances=Vs, E_N=en, E_N_formal=formal, E_N_ci=ci,
         bona_fide=np.asarray(gaussian.is_bona_fide(Vs)), metrics=metrics, final_lyapunov=V_L,
         final_lyapunov_E_N=en_L, pair=None if pair is None else tuple(pair), modes=tuple(system.modes),
-        method=method, rtol=rtol, stats=stats or {}, **extra)
+        method=method, rtol=rtol, stats=stats or {},
+        final_max_re_eigenvalue=float(stab.max_re_eigenvalue) if np.all(np.isfinite(A_end)) else None, **extra)
 
 
 def _midpoint_means(system, t, substeps, y0, rtol, method):
@@ -505,23 +515,36 @@ def evolve_driven(system, times, V0=None, pair=("a1", "b1"), method: str = "ode"
 
 def evolve_driven_ensemble(system, times, n_trajectories: int, V0=None, pair=("a1", "b1"), seed: int = 0,
                            substeps: int = 8, rtol: float = RTOL, tolerance: float = 1e-3, execution=None,
-                           progress=None, y0=None) -> DrivenEvolution:
+                           progress=None, y0=None, max_trajectory_steps: float | None = None,
+                           max_memory: float = 4e9) -> DrivenEvolution:
     """Langevin (Wigner) ensemble with A(t): exact Ornstein–Uhlenbeck updates u ← Φ_k u + C_k ξ with the
     per-interval propagators of :func:`interval_propagators`, in the seeded blocks of
     :func:`cascom_sim.solvers.dynamics.evolve_ensemble` (same random streams, same executor).
 
     E_N(t) and each transient metric come with 95 % delete-one-group jackknife intervals; a metric is
-    withheld when its interval is wider than its value.
+    withheld when its interval is wider than its value.  ``max_trajectory_steps`` (default
+    :data:`cascom_sim.solvers.dynamics.MAX_TRAJECTORY_STEPS`) and ``max_memory`` (bytes) are checked before
+    anything runs, as for :func:`cascom_sim.solvers.dynamics.evolve_ensemble`.
     """
     from ..progress import NoProgress
     from ..runs.executor import Execution, run_chunks, run_key
-    from .dynamics import BLOCK, N_GROUPS, _add_in_place, _block_sizes, _run_block
+    from .dynamics import (
+        BLOCK,
+        MAX_TRAJECTORY_STEPS,
+        N_GROUPS,
+        _add_in_place,
+        _block_sizes,
+        _run_block,
+        check_ensemble_budget,
+    )
 
     if not (isinstance(n_trajectories, (int, np.integer)) and n_trajectories >= 2 * N_GROUPS):
         raise ParameterError("trajectories", n_trajectories, f"an integer ≥ {2 * N_GROUPS}")
     t = _check_times(times)
     if t[0] != 0.0:
         raise ParameterError("times", float(t[0]), "a grid starting at t = 0 for ensembles")
+    check_ensemble_budget(n_trajectories, t.size, t.size - 1, system.diffusion.shape[0],
+                          MAX_TRAJECTORY_STEPS if max_trajectory_steps is None else max_trajectory_steps, max_memory)
     V0 = _V0_default(system) if V0 is None else np.asarray(V0, float)
     gaussian.check_bona_fide(V0)
     start = time.perf_counter()
