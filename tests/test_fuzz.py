@@ -559,8 +559,21 @@ def test_driven_evolve_options(ramp, modulate, method, t_end, points, trajectori
 
 
 # ----------------------------------------------------------------------------- CLI: checkpoint tampering
-# 9000 points: three chunks of 4096, at a stable, physical point (η = 0) so that E_N has values to compare
+# 9000 points: three chunks of 3072 (small_chunks), at a stable, physical point (η = 0) so that E_N has values to compare
 SWEEP_AXES = ["--set", "eta=0", "--x", "detuning=0.5:2:90", "--y", "power=0.005:0.05:100"]
+
+
+@contextlib.contextmanager
+def small_chunks(points: int = 3072):
+    """``cascom sweep`` with chunks of ``points`` (the default, 65 536, would need 2e5 points for three chunks)."""
+    import functools
+
+    import cascom_sim.cli.sweep as cli_sweep
+    from cascom_sim.runs.sweep import run_sweep
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli_sweep, "run_sweep", functools.partial(run_sweep, chunk=points))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -569,15 +582,20 @@ def pristine_sweep(tmp_path_factory):
     import xarray as xr
 
     base = tmp_path_factory.mktemp("pristine")
-    assert main(["sweep", *SWEEP_AXES, "--json", "--out", str(base / "ref.nc"),
-                 "--checkpoint", str(base / "ck")]) == 0
-    assert main(["sweep", "--set", "eta=0", "--x", "detuning=0.6:2:90", "--y", "power=0.005:0.05:100", "--json",
-                 "--out", str(base / "other.nc"), "--checkpoint", str(base / "other")]) == 0
+    with small_chunks():
+        _pristine_runs(base)
     chunks = sorted(p.name for p in (base / "ck").glob("chunk_*.npz"))
     assert len(chunks) == 3, chunks
     ref = xr.load_dataset(base / "ref.nc")
     assert np.isfinite(ref["E_N"].values).all()
     return ref, base
+
+
+def _pristine_runs(base):
+    assert main(["sweep", *SWEEP_AXES, "--json", "--out", str(base / "ref.nc"),
+                 "--checkpoint", str(base / "ck")]) == 0
+    assert main(["sweep", "--set", "eta=0", "--x", "detuning=0.6:2:90", "--y", "power=0.005:0.05:100", "--json",
+                 "--out", str(base / "other.nc"), "--checkpoint", str(base / "other")]) == 0
 
 
 class _Marker:
@@ -639,7 +657,8 @@ def test_cli_checkpoint_tampering(tmp_path_factory, pristine_sweep, action, vict
     elif action == "temporary":
         (ck / f".{f.name}.tmp").write_bytes(payload)
     argv = ["sweep", *SWEEP_AXES, "--json", "--out", str(out)] + ([] if automatic else ["--checkpoint", str(ck)])
-    code, _, err = cli("checkpoint tampering (CLI)", argv, limit=60)
+    with small_chunks():
+        code, _, err = cli("checkpoint tampering (CLI)", argv, limit=60)
     assert code == 0, err
     assert not marker.exists(), "a pickle in a checkpoint was executed"
     got = xr.load_dataset(out)
