@@ -60,6 +60,8 @@ def test_published_temperature_statement_selects_kappa_pi_c_over_FL():
     T, en = ds["temperature"].values, ds["E_N"].values
     assert en[0] > 0.0  # at 20 K
     np.testing.assert_allclose(T[en > 0].max(), 23.5, atol=0.11)  # last grid point (step 0.1 K) with E_N > 0
+    # the critical temperature as quoted by arXiv:1602.00781 ("previous 24 K [Vitali et al.]"), to its precision
+    assert abs(T[en > 0].max() - 24.0) <= 0.5
     np.testing.assert_allclose(en[0], _vitali_E_N(1.0, 1.0, 20.0), rtol=1e-6)
 
     # κ = πc/(2FL): the stable strip starts at Δ ≈ 1.384 ω_m; a 0.001 ω_m grid resolves its edge

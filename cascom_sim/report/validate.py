@@ -749,7 +749,8 @@ class Validation:
         lines = ["## Single cavity: Vitali et al., PRL 98, 030405 (2007)", "",
                  "One cavity (η = 0), coupling `standard`, bath `brownian`, the paper's parameters; E_N(a1, b1). "
                  "The paper's text gives one number about this entanglement, in its abstract: it persists above "
-                 "20 K. The peak of its Fig. 1 is not quoted in its text and is not compared here.", "",
+                 "20 K; a later paper quotes its critical temperature as 24 K (arXiv:1602.00781, abstract). "
+                 "The peak of its Fig. 1 is not quoted in any text we could read and is not compared here.", "",
                  "| reading of the finesse | max E_N, Δ/ω_m ∈ [0.5, 1.5], 0.4 K | at Δ/ω_m | stable from Δ/ω_m | "
                  "highest T with E_N > 0 | abstract: above 20 K |", "|---|---|---|---|---|---|"]
         for r in v["readings"]:
