@@ -36,3 +36,24 @@ def test_footer_lists_exactly_the_parameters_that_differ_from_the_defaults():
     assert "m = 2 fg" in changed_parameters({"mass": 2e-18}) and "T = 22 µK" in changed_parameters({"temperature": 22e-6})
     assert "Δθ" not in text and "Δ/ω_m" not in text  # Δθ = 0.25π is the default; detuning is swept
     assert "all other parameters" in footer_text(dict(run_sweep([Axis("eta", 0, 1, 2)]).dataset.attrs), ("eta",))
+
+
+def test_coincident_curves_are_restyled_so_each_shows():
+    """Fig. 2(a)/4: curves on top of each other hid all but the last; now each later one is dashed with hollow
+    markers, and a curve equal everywhere says which one it equals."""
+    import matplotlib.pyplot as plt
+
+    from cascom_sim.report.plotting import mark_coincident
+
+    x = np.linspace(0, 1, 50)
+    fig, ax = plt.subplots()
+    a, = ax.plot(x, np.full_like(x, 0.618), label="A")
+    b, = ax.plot(x, np.full_like(x, 0.618) + 1e-6, label="B")  # equal to A within rounding
+    c, = ax.plot(x, np.where(x > 0.3, 0.618, 2.0 - x), label="C")  # on A over 70 % of the samples
+    d, = ax.plot(x, 0.1 + x, label="D")  # distinct
+    assert mark_coincident(ax) == 2
+    assert a.get_linestyle() == "-" and d.get_linestyle() == "-" and d.get_marker() in ("None", None, "")
+    assert b.get_linestyle() != "-" and c.get_linestyle() != "-"
+    assert b.get_marker() != c.get_marker() and b.get_zorder() > a.get_zorder()
+    assert b.get_label() == "B, same as A" and c.get_label() == "C" and d.get_label() == "D"
+    plt.close(fig)

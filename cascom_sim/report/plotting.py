@@ -268,6 +268,49 @@ def line_panel(ax, ds, label: str) -> list:
     return handles
 
 
+#: dash patterns for curves drawn on top of an earlier one (the earlier stays solid and shows in the gaps)
+COINCIDENT_DASHES = ((0, (5, 4)), (0, (1.5, 3)), (0, (8, 3, 2, 3)))
+COINCIDENT_MARKERS = ("o", "s", "^")
+
+
+def mark_coincident(ax, rtol: float = 2e-3, overlap: float = 0.2) -> int:
+    """Make curves that lie on top of earlier ones visible: each such curve is redrawn dashed (its own dash
+    pattern, above the earlier curve, whose colour shows in the gaps) with hollow markers at staggered samples.  Two curves coincide at a sample where
+    they differ by less than ``rtol`` of the panel's y-range; a curve equal to an earlier one at every sample
+    gets ", same as <earlier label>" in its legend label, one that coincides over more than ``overlap`` of its
+    samples is dashed only.  Returns the number of curves restyled.
+    """
+    lines = [ln for ln in ax.get_lines() if not str(ln.get_label()).startswith("_")]
+    ys = [np.asarray(ln.get_ydata(), float) for ln in lines]
+    finite = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.array([])
+    if finite.size == 0:
+        return 0
+    span = max(float(np.ptp(finite)), float(np.max(np.abs(finite))), 1e-300)
+    dashed = 0
+    for i, (ln, y) in enumerate(zip(lines, ys)):
+        x = np.asarray(ln.get_xdata(), float)
+        for earlier, ye in zip(lines[:i], ys[:i]):
+            xe = np.asarray(earlier.get_xdata(), float)
+            if xe.shape != x.shape or not np.array_equal(xe, x):
+                continue
+            close = np.isclose(y, ye, rtol=0.0, atol=rtol * span) | (np.isnan(y) & np.isnan(ye))
+            if close.mean() <= overlap:
+                continue
+            ln.set_linestyle(COINCIDENT_DASHES[dashed % len(COINCIDENT_DASHES)])
+            ln.set_zorder(earlier.get_zorder() + 1 + dashed)
+            # hollow markers at staggered samples: each coincident curve shows where the others cannot
+            step = max(1, x.size // 8)
+            ln.set_marker(COINCIDENT_MARKERS[dashed % len(COINCIDENT_MARKERS)])
+            ln.set_markevery((step * (dashed + 1) // 3 % step, step))
+            ln.set_markerfacecolor("none")
+            ln.set_markersize(6)
+            if close.all():
+                ln.set_label(f"{ln.get_label()}, same as {earlier.get_label()}")
+            dashed += 1
+            break
+    return dashed
+
+
 def legend(ax, extra=(), **kwargs) -> None:
     """A legend of the labelled artists plus ``extra`` handles, only if there is something to list."""
     handles, labels = ax.get_legend_handles_labels()

@@ -144,7 +144,7 @@ class Validation:
 
     # ------------------------------------------------------------------ Fig. 2
     def fig2(self):
-        from .plotting import density_panel, legend, line_panel, new_panels
+        from .plotting import density_panel, legend, line_panel, mark_coincident, new_panels
 
         dthetas = (0.18, 0.22, 0.25)
         c1 = Claim("2a-window", "Fig. 2(a)", "φ = 0.8π: entanglement in a finite window near Δ/ω_m ≈ 1.4 "
@@ -164,6 +164,7 @@ class Validation:
                 arg = float(ds["detuning"].values[np.nanargmax(en)]) if np.isfinite(en).any() and np.nanmax(en) > 0 else None
                 peaks[dth] = (s, arg)
                 shading = line_panel(ax, ds, label=rf"$\Delta\theta = {dth}\pi$")
+            mark_coincident(ax)  # curves on top of each other would hide all but the last
             legend(ax, shading, loc="best")
             ax.set_title(label)
             ok = all(p[0]["max_E_N"] and p[1] and 1.1 <= p[1] <= 1.7 for p in peaks.values())
@@ -243,7 +244,7 @@ class Validation:
 
     # ------------------------------------------------------------------ Fig. 4
     def fig4(self):
-        from .plotting import density_panel, legend, line_panel, new_panels
+        from .plotting import density_panel, legend, line_panel, mark_coincident, new_panels
 
         c1 = Claim("4-temperature", "Fig. 4", "Δ/ω_m = 1.4, Δθ = π/5 and π/4: E_N > 0 at low T and falls with T")
         c2 = Claim("4-inset", "Fig. 4 inset", "Δθ = π/4: E_N > 0 in a region of (T, Δ/ω_m)")
@@ -262,6 +263,7 @@ class Validation:
                             + (f", {en[fin][0]:.3g} → {en[fin][-1]:.3g}" if fin.any() else ""))
                 reason = _reason(_summary(ds))
                 shading = line_panel(ax, ds, label=rf"$\Delta\theta = {dth}\pi$")
+            mark_coincident(ax)  # curves on top of each other would hide all but the last
             legend(ax, shading, loc="best")
             ax.set_title(label)
             c1.rows[label] = {"computed": "; ".join(comp), "reproduced": ok, "reason": reason}
