@@ -121,3 +121,4 @@ def test_a_start_point_joins_the_population():
     with pytest.raises(ParameterError):
         optimize(["detuning=0.2:1.4"], x0={"power": 0.1})
     assert main(["optimize", "--vary", "detuning=0.2:1.4", "--start", "detuning=x"]) == 2
+    assert main(["optimize", "--vary", "detuning=0.2:1.4", "--start", "power=0.1"]) == 2  # not a varied name

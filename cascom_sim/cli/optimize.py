@@ -27,8 +27,10 @@ def cmd_optimize(args) -> int:
             start[name.strip()] = float(value) if sep else float("nan")
         except ValueError:
             start[name.strip()] = float("nan")
-        if not np.isfinite(start[name.strip()]):
-            raise ParameterError("start", text, "NAME=VALUE with a finite number, NAME one of the --vary names")
+        varied = [v.partition("=")[0].strip() for v in args.vary]
+        if not np.isfinite(start[name.strip()]) or name.strip() not in varied:
+            raise ParameterError("start", text, "NAME=VALUE with a finite number, NAME one of the --vary names: "
+                                 + ", ".join(varied))
     res = optimize(args.vary, base=None if net else params, options=None if net else options, pair=pair,
                    network=net, x0=start or None, measure=args.measure,
                    maximize=not args.minimize, seed=args.seed, popsize=args.popsize, maxiter=args.maxiter,
