@@ -142,3 +142,18 @@ def test_covariance_ode_gives_up_within_its_budget():
     m = build_model(p, ModelOptions())
     with pytest.raises(SolverError, match="--method covariance"):
         covariance_ode(m.drift, m.diffusion, initial_covariance(p), np.linspace(0, 3e-6, 5))
+
+
+def test_a_run_shorter_than_the_build_up_is_not_called_settled(capsys):
+    """t_end = 20 ns < the 43 ns relaxation of presets.SINGLE_CAVITY_ENTANGLED: E_N is still 0 everywhere, which
+    used to read 'settled within 0.001 from 0 s' beside a Lyapunov E_N of 0.085 at the final drift."""
+    base = ("--set", "eta=0", "--set", "detuning=1.0", "--set", "mass=2e-17", "--set", "power=0.2", "--set",
+            "temperature=0.01", "--pair", "a1,b1", "--ramp", "2e-9", "--points", "5")
+    code, out, _ = run(capsys, "evolve", *base, "--t-end", "2e-8", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["E_N"][-1] == 0 and d["final_lyapunov_E_N"] > 0.08
+    settle = d["metrics"]["settling_time"]
+    assert settle["value"] is None and settle["note"].startswith("not settled")
+    code, out, _ = run(capsys, "evolve", *base, "--t-end", "5e-7", "--json")  # long enough: a settling time
+    d = json.loads(out)
+    assert abs(d["E_N"][-1] - d["final_lyapunov_E_N"]) < 1e-3 and 0 < d["metrics"]["settling_time"]["value"] < 5e-7

@@ -384,6 +384,13 @@ def _finish(system, t, ys, Vs, pair, method, rtol, tolerance, ci=None, groups=No
     en_L = None
     if V_L is not None and pair is not None and bool(gaussian.is_bona_fide(V_L)):
         en_L = float(gaussian.log_negativity(V_L, pair, tuple(system.modes)))
+    if (metrics is not None and groups is None and en_L is not None and not system.drive.period
+            and np.isfinite(en[-1]) and abs(float(en[-1]) - en_L) > tolerance):
+        # E_N has not reached the state it relaxes to (e.g. t_end shorter than the build-up): the last
+        # crossing of |E_N − E_N(t_end)| would call a run that has not started "settled from t = 0"
+        metrics = dataclasses.replace(metrics, settling_time=Metric(
+            None, None, f"not settled: E_N(t_end) is {abs(float(en[-1]) - en_L):.3g} from the Lyapunov E_N "
+                        f"{en_L:.6g} at the final drift (tolerance {tolerance:g}); a longer --t-end"))
     isd = isinstance(system, DrivenSystem)
     return DrivenEvolution(
         times=t, means=ys, alpha=system.alpha(ys) if isd else None, beta=system.beta(ys) if isd else None,
