@@ -143,7 +143,7 @@ def model_from_args(args, params, options):
 def refuse_network(args, what: str) -> None:
     """A one-line error for subcommands (or modes) that do not take a --model-file network yet."""
     if getattr(args, "network", None) is not None:
-        raise ParameterError("model-file", args.model_file, f"not with {what}: use cascom steady, evolve or master")
+        raise ParameterError("model-file", args.model_file, f"not with {what}: use cascom steady, evolve, master, sweep or optimize")
 
 
 def pair_texts(args) -> list[str]:

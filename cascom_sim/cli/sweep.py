@@ -9,14 +9,14 @@ from ..errors import ParameterError
 from ..gaussian import resolve_pair
 from ..gaussian.measures import MEASURES
 from ..progress import NoProgress, TqdmProgress
-from ..runs.sweep import ENGINES, Axis, normalize_pairs, run_sweep
+from ..runs.sweep import ENGINES, MAX_NETWORK_POINTS, Axis, normalize_pairs, run_sweep
 from .common import (
     add_execution_arguments,
     dumps,
     execution_from_args,
     memory_budget,
+    model_from_args,
     pair_texts,
-    refuse_network,
     resolve,
 )
 
@@ -24,10 +24,10 @@ from .common import (
 def cmd_sweep(args) -> int:
     args.several_pairs = True
     params, options, pair = resolve(args)
-    refuse_network(args, "cascom sweep (its grids are vectorized over the paper's and the two-channel model)")
+    net = args.network
     pairs = normalize_pairs(" ".join(pair_texts(args))) if args.pair else (pair,)
     for p in pairs:
-        resolve_pair(",".join(p), MODES)
+        resolve_pair(",".join(p), net.modes if net else MODES)
     axes = [Axis.parse(t) for t in ([args.x] if args.x else []) + ([args.y] if args.y else []) + list(args.axis)]
     if not axes:
         raise ParameterError("axis", "none", "at least one --axis NAME=START:STOP:NUM (or --x)")
@@ -41,7 +41,8 @@ def cmd_sweep(args) -> int:
             raise ParameterError(a.name, "both swept and fixed (--set or --config)", "either swept or fixed, not both")
     progress = NoProgress() if args.json else TqdmProgress()
     execution, cleanup = execution_from_args(args, args.out)
-    res = run_sweep(axes, base=params, options=options, pair=pairs if len(pairs) > 1 else pairs[0],
+    res = run_sweep(axes, base=None if net else params, options=None if net else options,
+                    pair=pairs if len(pairs) > 1 else pairs[0], network=net, max_points=args.max_points,
                     progress=progress, execution=execution, engine=args.engine,
                     measures=measures, max_memory=memory_budget(args))
     path = res.save(args.out)
@@ -56,10 +57,15 @@ def cmd_sweep(args) -> int:
         plot = str(plot_sweep(res.dataset, args.plot))
     ds = res.dataset
     finite = np.isfinite(ds["E_N"].values)
+    if net:  # what the network is, as cascom steady --model-file says it
+        described = {**model_from_args(args, params, options).describe(), "model_file": args.model_file,
+                     "n_nodes": net.n_nodes, "points_not_built": res.stats["not_built"]}
+    else:
+        described = {"model": options.model, "units_reading": options.units, "coupling": options.coupling,
+                     "bath": options.bath}
     summary = {
-        "out": str(path), "plot": plot, "axes": [a.__dict__ for a in axes],
-        "model": options.model, "units_reading": options.units, "coupling": options.coupling,
-        "bath": options.bath, "pair": list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs],
+        "out": str(path), "plot": plot, "axes": [a.__dict__ for a in axes], **described,
+        "pair": list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs],
         "measures": ds.attrs["measures"].split(","),
         "points": res.stats["points"], "wall_time_s": res.stats["wall_time_s"],
         "executor": "dask" if execution.dask else ("processes" if execution.workers > 1 else "in-process"),
@@ -77,9 +83,11 @@ def cmd_sweep(args) -> int:
     if args.json:
         print(dumps(summary))
     else:
-        print(f"cascom sweep — model {options.model}, units reading {options.units}, coupling {options.coupling}, "
-              f"bath {options.bath}, pair {' '.join(','.join(p) for p in pairs)}")
-        for k in ("points", "wall_time_s", "stable_fraction", "stability_criteria_agree_fraction",
+        what = (f"network {args.model_file} ({net.n_nodes} nodes, channels {net.channels}, coupling {net.coupling})"
+                if net else f"model {options.model}, units reading {options.units}, coupling {options.coupling}, "
+                            f"bath {options.bath}")
+        print(f"cascom sweep — {what}, pair {' '.join(','.join(p) for p in pairs)}")
+        for k in ("points", "points_not_built", "wall_time_s", "stable_fraction", "stability_criteria_agree_fraction",
                   "noise_physical_fraction", "bona_fide_fraction_of_stable", "max_E_N", "max_E_N_by_pair",
                   "out", "plot"):
             if k in summary:
@@ -93,7 +101,9 @@ def register(sub, common) -> None:
     p = sub.add_parser("sweep", parents=[common],
                        help="E_N (and other measures), stability and physicality over a grid of any dimension")
     p.add_argument("--axis", action="append", default=[], metavar="NAME=START:STOP:NUM",
-                   help="a swept parameter (repeatable: the grid is the outer product, first slowest)")
+                   help="a swept parameter (repeatable: the grid is the outer product, first slowest); with "
+                        "--model-file also nodeK.NAME (one node), linkK.eta / linkK.phi_pi (one link), NAME (every "
+                        "node, or every link for eta, phi_pi)")
     p.add_argument("--x", metavar="NAME=START:STOP:NUM", help="first axis (same as the first --axis)")
     p.add_argument("--y", metavar="NAME=START:STOP:NUM", help="second axis")
     p.add_argument("--measure", action="append", default=[], metavar="NAME",
@@ -102,5 +112,8 @@ def register(sub, common) -> None:
     p.add_argument("--plot", metavar="FILE.png")
     p.add_argument("--engine", choices=ENGINES, default="compiled",
                    help="per-point evaluation: compiled kernel (default) or the NumPy reference")
+    p.add_argument("--max-points", type=float, default=MAX_NETWORK_POINTS, metavar="N",
+                   help="with --model-file: refuse sweeps of more points than this (each builds its network, "
+                        f"~1 ms; default {MAX_NETWORK_POINTS:.0e}, about 17 min)")
     add_execution_arguments(p)
     p.set_defaults(func=cmd_sweep)

@@ -460,6 +460,27 @@ def apply_assignment(net: Network, name: str, value) -> Network:
         raise ParameterError(name, value, exc.allowed) from None
 
 
+#: Numeric node fields of a network that are not :class:`Parameters` (``pump_port`` is a word, not a number).
+NODE_NUMERIC_EXTRAS = tuple(f for f in NODE_EXTRAS if f != "pump_port")
+
+
+def numeric_names(net: Network) -> tuple[str, ...]:
+    """Every name a number can be assigned to in ``net`` (sweeps, searches): ``detuning`` (every node),
+    ``node2.detuning``, ``eta`` (every link), ``link1.phi_pi``, …"""
+    fields = NODE_PARAMETERS + NODE_NUMERIC_EXTRAS
+    return (fields + LINK_PARAMETERS + tuple(f"node{j + 1}.{f}" for j in range(net.n_nodes) for f in fields)
+            + tuple(f"link{k + 1}.{f}" for k in range(net.n_nodes - 1) for f in LINK_PARAMETERS))
+
+
+def describe_numeric_names(net: Network) -> str:
+    """:func:`numeric_names` in one line, for error messages."""
+    n = net.n_nodes
+    nodes = "node1.NAME" if n == 1 else f"node1.NAME … node{n}.NAME"
+    links = (f"eta, phi_pi (every link) or link1.eta … link{n - 1}.phi_pi" if n > 1 else "no links")
+    return (f"NAME (every node) or {nodes} with NAME among " + ", ".join(NODE_PARAMETERS + NODE_NUMERIC_EXTRAS)
+            + f"; {links}")
+
+
 def apply_assignments(net: Network, values: dict[str, Any]) -> Network:
     """Several :func:`apply_assignment` at once, one rebuild per node and link (the optimizer's hot loop).
 

@@ -59,7 +59,8 @@ def axis_label(name: str) -> str:
     """Axis label of a parameter, in the units it is displayed in (see :data:`DISPLAY`)."""
     if name in DISPLAY:
         return DISPLAY[name][1]
-    return f"{name} ({SPECS[name].unit})" if name in SPECS else name
+    field = name.rpartition(".")[2]  # a network's node2.detuning is in detuning's units
+    return f"{name} ({SPECS[field].unit})" if field in SPECS else name
 
 
 def axis_values(ds, name: str) -> np.ndarray:
@@ -110,6 +111,9 @@ def _si(value: float, unit: str, digits: int = 4) -> str:
 
 def footer_text(attrs: dict, swept=()) -> str:
     """Model and readings, then every fixed parameter that differs from the paper's defaults."""
+    if attrs.get("model") == "network":  # its parameters are per node and per link, not the paper's set
+        return (conventions_line(attrs) + f"\nnetwork of {attrs.get('n_nodes')} nodes, channels "
+                f"{attrs.get('channels')}; node and link parameters in the file's network_nodes, network_links")
     fixed = {k[6:]: v for k, v in attrs.items() if k.startswith("param_") and not k.endswith("_units")}
     changed = changed_parameters(fixed, exclude=swept)
     return (conventions_line(attrs) + "\n"

@@ -12,7 +12,6 @@ the search and the measure's spread in a neighbourhood of the optimum (robustnes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,13 +19,19 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..gaussian import covariance as gaussian
-from ..gaussian.measures import MEASURES, measure_outputs
-from ..parameters import SPECS, ModelOptions, Parameters
-from .sweep import ENGINES, _pair_measures, evaluate_points, normalize_pairs, parse_range
-
-#: Numeric node fields of a network that are not :class:`Parameters` (see :class:`cascom_sim.models.network.Node`).
-NETWORK_NUMERIC_EXTRAS = ("kappa_pump_fraction", "pump_phase_pi", "g0")
-_SCOPE = re.compile(r"(node|link)[1-9][0-9]*")
+from ..gaussian.measures import MEASURES
+from ..parameters import ModelOptions, Parameters
+from .sweep import (
+    ENGINES,
+    NETWORK_NUMERIC_EXTRAS,  # noqa: F401 - re-exported: the numeric node fields a search may vary
+    check_network_names,
+    check_parameter_name,
+    evaluate_network_points,
+    evaluate_points,
+    normalize_pairs,
+    parse_range,
+    require_model_names,
+)
 
 #: Objective scale of an infeasible point (unstable, unphysical noise, not bona fide, or NaN measure):
 #: every infeasible point scores in (PENALTY, 3·PENALTY), worse than any feasible value of the measures
@@ -54,19 +59,7 @@ class Bound:
     hi: float
 
     def __post_init__(self) -> None:
-        scope, _, fld = self.name.rpartition(".")
-        if (fld not in SPECS and fld not in NETWORK_NUMERIC_EXTRAS) or (scope and not _SCOPE.fullmatch(scope)):
-            raise ParameterError(self.name, f"{self.lo}:{self.hi}", "a parameter name among " + ", ".join(SPECS)
-                                 + " (networks also: nodeK.NAME, linkK.NAME, " + ", ".join(NETWORK_NUMERIC_EXTRAS)
-                                 + ")")
-        for v in (self.lo, self.hi):
-            if fld in SPECS:
-                try:
-                    SPECS[fld].validate(v)
-                except ParameterError as exc:
-                    raise ParameterError(self.name, v, exc.allowed) from None
-            elif not np.isfinite(v):
-                raise ParameterError(self.name, v, "a finite number")
+        check_parameter_name(self.name, (self.lo, self.hi), f"{self.lo}:{self.hi}")
         if not self.lo < self.hi:
             raise ParameterError(f"{self.name} bounds", f"{self.lo}:{self.hi}", "LO < HI")
 
@@ -172,11 +165,8 @@ def evaluate_measure(points: dict[str, np.ndarray], base: Parameters, options: M
 def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measure: str, threads: int = 1,
                              require_noise_physical: bool = True,
                              stability_margin: float = 0.0) -> tuple[np.ndarray, np.ndarray, dict]:
-    """:func:`evaluate_measure` for a network: one model per point, evaluated together by the kernel.
-
-    Networks are built one point at a time (:func:`cascom_sim.models.network.network_model`, ~1 ms for
-    2–3 nodes); their stacked drifts and diffusions then go through the compiled kernel
-    (:func:`cascom_sim.runs.kernels.steady_points`) in one call.  A point whose network cannot be built
+    """:func:`evaluate_measure` for a network: one model per point, evaluated together by the kernel
+    (:func:`cascom_sim.runs.sweep.evaluate_network_points`).  A point whose network cannot be built
     (e.g. κ fractions summing above 1) counts as infeasible.
 
     Parameters
@@ -191,42 +181,10 @@ def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measu
     -------
     value, feasible, raw
         As :func:`evaluate_measure`; ``raw`` holds ``stable``, ``max_re_eigenvalue``, ``noise_physical``,
-        ``bona_fide``, ``E_N``, ``E_N_formal`` and the measure's outputs, shape (S,).
+        ``bona_fide``, ``E_N``, ``E_N_formal``, ``network_built`` and the measure's outputs, shape (S,).
     """
-    from ..models.network import apply_assignments, network_model
-    from .kernels import steady_points
-
-    names = list(points)
-    X = np.stack([np.atleast_1d(np.asarray(points[n], float)) for n in names]) if names else np.zeros((0, 1))
-    S = X.shape[1]
-    d = 4 * network.n_nodes
-    A = np.tile(-np.eye(d), (S, 1, 1))  # a stable placeholder where the network cannot be built
-    D = np.tile(np.eye(d), (S, 1, 1))
-    built = np.ones(S, bool)
-    for k in range(S):
-        try:
-            model = network_model(apply_assignments(network, {n: float(X[i, k]) for i, n in enumerate(names)}))
-        except (ParameterError, np.linalg.LinAlgError):
-            built[k] = False
-            continue
-        A[k], D[k] = model.drift, model.diffusion
-    modes = network.modes
-    extra = [m for m in (_measure_of_output(measure),) if m != "E_N"]
-    kern = steady_points(A, D, np.array([gaussian.pair_indices(pair, modes)]), threads=threads,
-                         keep_covariance=bool(extra))
-    stable = kern["stable_eigenvalues"] & kern["stable_routh_hurwitz"] & built
-    bona = np.where(built, kern["bona_fide"], -1)
-    en = kern["E_N_formal"][:, 0]
-    raw = {"stable": stable, "max_re_eigenvalue": np.where(built, kern["max_re_eigenvalue"], np.nan),
-           "noise_physical": kern["noise_physical"] & built, "bona_fide": bona,
-           "E_N": np.where(bona == 1, en, np.nan), "E_N_formal": en}
-    if extra:
-        for name in measure_outputs(extra):
-            raw[name] = np.full(S, np.nan)
-        if stable.any():
-            for name, arr in _pair_measures(kern["covariance"][stable], bona[stable] == 1, modes, [tuple(pair)],
-                                            extra).items():
-                raw[name][stable] = arr[:, 0]
+    raw = evaluate_network_points(points, network, tuple(pair), threads, (_measure_of_output(measure),))
+    stable, bona = raw["stable"], raw["bona_fide"]
     value = np.asarray(raw[measure], dtype=float)
     feasible = stable & (bona == 1) & np.isfinite(value)
     if stability_margin > 0:
@@ -234,15 +192,6 @@ def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measu
     if require_noise_physical:
         feasible &= raw["noise_physical"]
     return np.where(feasible, value, np.nan), feasible, raw
-
-
-def _check_network_bounds(bounds, network) -> None:
-    """Each name must exist in this network and both ends be valid values (one-line errors naming it)."""
-    from ..models.network import apply_assignment
-
-    for b in bounds:
-        for v in (b.lo, b.hi):
-            apply_assignment(network, b.name, v)
 
 
 def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, options: ModelOptions | None = None,
@@ -334,7 +283,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
             raise ParameterError("base/options", "given with a network", "unset: the network holds its parameters")
         if engine != "compiled":
             raise ParameterError("engine", engine, "compiled for a network")
-        _check_network_bounds(bounds, network)
+        check_network_names([(b.name, v) for b in bounds for v in (b.lo, b.hi)], network)
         gaussian.pair_indices(pair, network.modes)
         base, options = None, ModelOptions()
         omega = float(np.mean(network.rates()["omega_m"]))
@@ -345,10 +294,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
             return evaluate_network_measure(points, network, pair, measure, threads, require_noise_physical,
                                             stability_margin)
     else:
-        for b in bounds:
-            if b.name not in SPECS:
-                raise ParameterError(b.name, f"{b.lo}:{b.hi}", "a parameter name among " + ", ".join(SPECS)
-                                     + " (nodeK./linkK. names need a network: --model-file NET.toml)")
+        require_model_names(names, lambda name: next(f"{b.lo}:{b.hi}" for b in bounds if b.name == name))
         base = Parameters() if base is None else base
         options = ModelOptions() if options is None else options
         omega = float(np.mean(base.omega_m_rad))

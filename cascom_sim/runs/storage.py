@@ -136,6 +136,10 @@ VARIABLES = {
                                      comment="the Routh table's first column is positive", **_STABILITY),
     "noise_physical": Variable("physicality of the noise, D + (i/2)(A Omega + Omega A^T) >= 0", "bool",
                                flag_values=(0, 1), flag_meanings="unphysical physical"),
+    "network_built": Variable("whether the network could be built at this point", "bool",
+                              "0 where its parameters are invalid there (e.g. kappa fractions summing above 1): "
+                              "every other variable is then 0, -1 or NaN", flag_values=(0, 1),
+                              flag_meanings="not_built built"),
     "bona_fide": Variable("physicality of the covariance matrix, V + i Omega/2 >= 0", "flag",
                           flag_values=(-1, 0, 1), flag_meanings="no_steady_state not_bona_fide bona_fide"),
 }

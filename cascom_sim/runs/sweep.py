@@ -9,6 +9,7 @@ coordinates, units, every other parameter and the conventions used.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from ..gaussian.lyapunov import solve_lyapunov
 from ..gaussian.measures import MEASURES, evaluate_measures, measure_outputs
 from ..gaussian.stability import max_real_eigenvalue, stable_by_eigenvalues, stable_by_routh_hurwitz
 from ..models import build_model
+from ..models.network import NODE_NUMERIC_EXTRAS as NETWORK_NUMERIC_EXTRAS
 from ..parameters import SPECS, ModelOptions, Parameters
 from ..progress import NoProgress
 from .storage import VARIABLES, parameter_attributes, save_dataset
@@ -43,9 +45,74 @@ def parse_range(text: str, option: str, form: str, example: str, types) -> tuple
         raise ParameterError(option, text, f"{form} with numbers" + (", NUM an integer" if int in types else "")) from None
 
 
+_SCOPE = re.compile(r"(node|link)[1-9][0-9]*")
+
+
+def check_parameter_name(name: str, values: Sequence[float], text: str) -> None:
+    """A parameter name as sweeps and searches take it, and its end values, checked in isolation.
+
+    ``NAME`` (a :class:`Parameters` field), or for a network also ``nodeK.NAME``, ``linkK.NAME`` and the
+    node fields :data:`NETWORK_NUMERIC_EXTRAS`; whether a network has that node or link is checked
+    against the network (:func:`check_network_names`), whether a model without one takes it by
+    :func:`require_model_names`.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and what it may be.
+    """
+    scope, _, fld = name.rpartition(".")
+    if (fld not in SPECS and fld not in NETWORK_NUMERIC_EXTRAS) or (scope and not _SCOPE.fullmatch(scope)):
+        raise ParameterError(name, text, "a parameter name among " + ", ".join(SPECS)
+                             + " (networks also: nodeK.NAME, linkK.NAME, " + ", ".join(NETWORK_NUMERIC_EXTRAS) + ")")
+    for v in values:
+        if fld in SPECS:
+            try:
+                SPECS[fld].validate(v)
+            except ParameterError as exc:
+                raise ParameterError(name, v, exc.allowed) from None
+        elif not np.isfinite(v):
+            raise ParameterError(name, v, "a finite number")
+
+
+def require_model_names(names: Sequence[str], text=lambda name: name) -> None:
+    """Refuse network-only names (``node2.detuning``, ``g0``, …) for the paper's and the two-channel model."""
+    for name in names:
+        if name not in SPECS:
+            raise ParameterError(name, text(name), "a parameter name among " + ", ".join(SPECS)
+                                 + " (nodeK./linkK. names need a network: --model-file NET.toml)")
+
+
+def check_network_names(assignments: Sequence[tuple[str, float]], network, values: bool = True) -> None:
+    """Each ``(name, value)`` must exist in ``network`` and (if ``values``) be a valid value there; for a name
+    the network lacks, the one-line error lists the names it has.
+
+    Sweeps check names only (``values=False``): a point where the network cannot be built (e.g. κ fractions
+    summing above 1 at one end of an axis) is reported in the data as such, not refused."""
+    from ..models.network import apply_assignment, describe_numeric_names, numeric_names
+
+    for name, value in assignments:
+        if name not in numeric_names(network):
+            try:
+                apply_assignment(network, name, value)  # its own message says what is wrong with the name
+                allowed = "a name of this network"
+            except ParameterError as exc:
+                allowed = exc.allowed
+            raise ParameterError(name, value, f"{allowed}; this network ({network.n_nodes} nodes) has "
+                                 + describe_numeric_names(network))
+        if values:
+            apply_assignment(network, name, value)
+
+
 @dataclass(frozen=True)
 class Axis:
-    """One swept parameter: ``numpy.linspace(start, stop, num)`` (inclusive)."""
+    """One swept parameter: ``numpy.linspace(start, stop, num)`` (inclusive).
+
+    ``name`` is a :class:`Parameters` field; sweeping a network (``run_sweep(..., network=…)``) it may also
+    be qualified, as the optimizer's names: ``node2.detuning`` (one node), ``link1.phi_pi`` (one link),
+    ``power`` (every node; every link for ``eta`` and ``phi_pi``), and the node fields
+    ``kappa_pump_fraction``, ``pump_phase_pi``, ``g0``.
+    """
 
     name: str
     start: float
@@ -53,13 +120,9 @@ class Axis:
     num: int
 
     def __post_init__(self) -> None:
-        if self.name not in SPECS:
-            raise ParameterError(self.name, f"{self.start}:{self.stop}:{self.num}",
-                                 "a parameter name among " + ", ".join(SPECS))
         if not (isinstance(self.num, int) and not isinstance(self.num, bool) and self.num >= 1):
             raise ParameterError(f"{self.name} (NUM)", self.num, "an integer ≥ 1")
-        for v in (self.start, self.stop):
-            SPECS[self.name].validate(v)
+        check_parameter_name(self.name, (self.start, self.stop), f"{self.start}:{self.stop}:{self.num}")
 
     @property
     def values(self) -> np.ndarray:
@@ -75,18 +138,21 @@ class Axis:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """A sweep's data (``dataset``) and statistics."""
+    """A sweep's data (``dataset``) and statistics; ``network`` is the swept network (None for the paper's and
+    the two-channel model)."""
 
     dataset: xarray.Dataset = field(repr=False)
     axes: tuple[Axis, ...]
     options: ModelOptions
     pair: tuple[str, str]
     stats: dict
+    network: object = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         ds = self.dataset
-        return (f"SweepResult(axes={[a.name for a in self.axes]}, shape={ds['E_N'].shape}, "
-                f"model={self.options.model!r}, units={self.options.units!r}, "
+        model = (f"model='network' ({self.network.n_nodes} nodes, channels {self.network.channels!r})"
+                 if self.network is not None else f"model={self.options.model!r}, units={self.options.units!r}")
+        return (f"SweepResult(axes={[a.name for a in self.axes]}, shape={ds['E_N'].shape}, {model}, "
                 f"stable_fraction={float(ds['stable'].mean()):.3f}, "
                 f"noise_physical_fraction={float(ds['noise_physical'].mean()):.3f}, "
                 f"max_E_N={float(np.nanmax(ds['E_N'].values)) if np.isfinite(ds['E_N'].values).any() else 'nan'}, "
@@ -180,27 +246,32 @@ def _evaluate_numpy(params: Parameters, options: ModelOptions, pairs, measures) 
     return out
 
 
-def _evaluate_compiled(params: Parameters, options: ModelOptions, pairs, measures) -> dict[str, np.ndarray]:
+def _kernel_outputs(A: np.ndarray, D: np.ndarray, modes, pairs, measures, threads: int = 1) -> dict[str, np.ndarray]:
+    """Stability, physicality, E_N and the other measures of stacked drifts A and diffusions D (N, n, n) by
+    the compiled kernel: per-point outputs (N,), per-pair outputs (N, P)."""
     from .kernels import steady_points  # numba is imported only when the kernel is used
 
-    model = build_model(params, options)
     extra = [m for m in measures if m != "E_N"]
-    k = steady_points(model.drift, model.diffusion,
-                      np.array([gaussian.pair_indices(pair, model.modes) for pair in pairs]),
+    k = steady_points(A, D, np.array([gaussian.pair_indices(pair, modes) for pair in pairs]), threads=threads,
                       keep_covariance=bool(extra))
     stable = k["stable_eigenvalues"] & k["stable_routh_hurwitz"]
     en = k["E_N_formal"]
     out = {"stable": stable, **{key: k[key] for key in ("stable_eigenvalues", "stable_routh_hurwitz",
                                                          "max_re_eigenvalue", "noise_physical")},
-           **_outputs(model, stable.size), "E_N": np.where(k["bona_fide"][:, None] == 1, en, np.nan),
-           "E_N_formal": en, "bona_fide": k["bona_fide"]}
+           "E_N": np.where(k["bona_fide"][:, None] == 1, en, np.nan), "E_N_formal": en, "bona_fide": k["bona_fide"]}
     for name in measure_outputs(extra):
         out[name] = np.full(en.shape, np.nan)
     if extra and np.any(stable):
-        for name, arr in _pair_measures(k["covariance"][stable], k["bona_fide"][stable] == 1, model.modes,
+        for name, arr in _pair_measures(k["covariance"][stable], k["bona_fide"][stable] == 1, modes,
                                         pairs, extra).items():
             out[name][stable] = arr
     return out
+
+
+def _evaluate_compiled(params: Parameters, options: ModelOptions, pairs, measures) -> dict[str, np.ndarray]:
+    model = build_model(params, options)
+    out = _kernel_outputs(model.drift, model.diffusion, model.modes, pairs, measures)
+    return {**out, **_outputs(model, out["stable"].size)}
 
 
 def _slice_points(params: Parameters, s: slice) -> Parameters:
@@ -210,7 +281,7 @@ def _slice_points(params: Parameters, s: slice) -> Parameters:
 
 #: Outputs of :func:`evaluate_points` that belong to a point (the rest have one value per pair).
 POINT_OUTPUTS = ("stable", "stable_eigenvalues", "stable_routh_hurwitz", "max_re_eigenvalue", "noise_physical",
-                 "photon_number_1", "photon_number_2", "bona_fide")
+                 "photon_number_1", "photon_number_2", "bona_fide", "network_built")
 
 
 def evaluate_points(params: Parameters, options: ModelOptions, pair=("b1", "b2"), engine: str = "compiled",
@@ -234,14 +305,78 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair=("b1", "b2")
     """
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
+    pairs, single, measures = _pairs_and_measures(pair, measures)
+    return _squeezed(_evaluate_all(params, options, pairs, measures, engine, threads), single)
+
+
+def _pairs_and_measures(pair, measures) -> tuple[tuple[Pair, ...], bool, tuple[str, ...]]:
+    """The pairs, whether one pair was given (per-pair outputs then lose their pair axis), and the
+    measures with E_N first (checked)."""
     pairs = normalize_pairs(pair)
     single = len(pairs) == 1 and not (isinstance(pair, str) and " " in pair.strip())
     measures = tuple(dict.fromkeys(["E_N", *measures]))
     measure_outputs(measures)
-    out = _evaluate_all(params, options, pairs, measures, engine, threads)
-    if single:
-        out = {k: (v[:, 0] if k not in POINT_OUTPUTS else v) for k, v in out.items()}
-    return out
+    return pairs, single, measures
+
+
+def _squeezed(out: dict[str, np.ndarray], single: bool) -> dict[str, np.ndarray]:
+    return {k: (v[:, 0] if not is_point_output(k) else v) for k, v in out.items()} if single else out
+
+
+def is_point_output(name: str) -> bool:
+    """Whether an output belongs to a point (else it has one value per pair)."""
+    return name in POINT_OUTPUTS or name.startswith("photon_number_")
+
+
+def evaluate_network_points(points: dict[str, np.ndarray], network, pair=("b1", "b2"), threads: int = 1,
+                            measures: Sequence[str] = ("E_N",)) -> dict[str, np.ndarray]:
+    """:func:`evaluate_points` for a network: one model per point, evaluated together by the compiled kernel.
+
+    Networks are built one point at a time (:func:`cascom_sim.models.network.apply_assignments` and
+    :func:`~cascom_sim.models.network.network_model`, ~1 ms for 2–3 nodes: the cost of a network sweep);
+    their stacked drifts and diffusions then go through :func:`cascom_sim.runs.kernels.steady_points` in
+    one call.
+
+    Parameters
+    ----------
+    points : dict
+        Assignment name (``node2.detuning``, ``link1.phi_pi``, ``power`` for every node, …) → values, shape (S,)
+        (checked beforehand by :func:`check_network_names`).
+    network : cascom_sim.models.network.Network
+        Every parameter not in ``points``.
+    pair, threads, measures
+        As :func:`evaluate_points`; mode names are the network's (``a1 … aN, b1 … bN``).
+
+    Returns
+    -------
+    dict
+        The outputs of :func:`evaluate_points`, with ``photon_number_1`` … ``photon_number_N`` (one per node)
+        and ``network_built``: False where the network cannot be built at that point (e.g. κ fractions
+        summing above 1); there every flag is 0 (``bona_fide`` −1) and every number NaN.
+    """
+    from ..models.network import apply_assignments, network_model
+
+    pairs, single, measures = _pairs_and_measures(pair, measures)
+    names = list(points)
+    X = np.stack([np.atleast_1d(np.asarray(points[n], float)) for n in names]) if names else np.zeros((0, 1))
+    S, n = X.shape[1], network.n_nodes
+    A = np.tile(-np.eye(4 * n), (S, 1, 1))  # a stable placeholder where the network cannot be built
+    D = np.tile(np.eye(4 * n), (S, 1, 1))
+    photons = np.full((S, n), np.nan)
+    built = np.ones(S, bool)
+    for k in range(S):
+        try:
+            model = network_model(apply_assignments(network, {m: float(X[i, k]) for i, m in enumerate(names)}))
+        except (ParameterError, np.linalg.LinAlgError):
+            built[k] = False
+            continue
+        A[k], D[k], photons[k] = model.drift, model.diffusion, model.mean_fields.photon_numbers
+    out = _kernel_outputs(A, D, network.modes, pairs, measures, threads)
+    for key, v in out.items():  # nothing of the placeholder may show: flags off, numbers NaN
+        out[key] = np.where(built.reshape((S,) + (1,) * (v.ndim - 1)),
+                            v, -1 if key == "bona_fide" else (False if v.dtype == bool else np.nan))
+    out.update({f"photon_number_{j + 1}": photons[:, j] for j in range(n)}, network_built=built)
+    return _squeezed(out, single)
 
 
 #: points per call of the compiled kernel (A, D and the outputs of a block stay in a core's cache) and per
@@ -305,10 +440,72 @@ def _describe(name: str) -> tuple[str, str]:
     """(units, description) of an output, from the package's one table of variables or its measure."""
     if name in VARIABLES:
         return VARIABLES[name].unit, VARIABLES[name].description
+    if name.startswith("photon_number_"):  # a network's node K > 2
+        return "1", f"mean intracavity photon number of cavity {name.rpartition('_')[2]}"
     for m in MEASURES.values():
         if name in m.outputs:
             return m.unit, m.description + "; NaN where unstable or not bona fide"
     return "1", name
+
+
+#: Default budget of a network sweep in points, and the time one network takes to build (2–3 nodes: measured
+#: 0.65 ms on a shared core; the estimate's unit).  10⁶ points ≈ 17 minutes.
+MAX_NETWORK_POINTS = 1e6
+NETWORK_BUILD_SECONDS = 1e-3
+#: default points per chunk of a network sweep (~1 s of building: progress and checkpoints stay fine-grained)
+NETWORK_CHUNK = 1024
+
+
+def check_network_sweep_size(points: int, max_points: float = MAX_NETWORK_POINTS) -> None:
+    """Refuse, before anything runs, a network sweep of more than ``max_points`` points (each builds its
+    network, ~:data:`NETWORK_BUILD_SECONDS`); the message gives the size, the estimated time and the budget."""
+    if isinstance(max_points, bool) or not isinstance(max_points, (int, float, np.integer)) or not max_points > 0:
+        raise ParameterError("max_points", max_points, "a number of points > 0")
+    if points > max_points:
+        raise WorkTooLargeError(f"a network sweep of {points:.3g} points",
+                                f"{_duration(points * NETWORK_BUILD_SECONDS)} (~1 ms per point to build its network)",
+                                f"{max_points:.3g} points (~{_duration(max_points * NETWORK_BUILD_SECONDS)})",
+                                "--max-points N (API: max_points=N)")
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def _axis_description(name: str) -> tuple[str, str]:
+    """(units, description) of a swept parameter: a :class:`Parameters` field, or a network's
+    ``nodeK.NAME``/``linkK.NAME``/node field."""
+    scope, _, fld = name.rpartition(".")
+    if fld in SPECS:
+        unit, text = SPECS[fld].unit, SPECS[fld].description
+    else:
+        unit, text = {"kappa_pump_fraction": ("1", "fraction κ_p/κ of the cavity decay into the node's own pump port"),
+                      "pump_phase_pi": ("π rad", "pump phase θ/π of the node"),
+                      "g0": ("Hz", "single-photon optomechanical coupling g0/2π")}[fld]
+    if scope:
+        return unit, f"{text} (of {scope[:4]} {scope[4:]} only)"
+    return unit, text
+
+
+def _network_attributes(network) -> dict:
+    """What the swept network is, as NetCDF attributes (nodes and links as JSON text)."""
+    import json
+
+    d = network.describe()
+    return {"title": "cascom_sim steady-state sweep of a network", "model": "network", "n_nodes": network.n_nodes,
+            "channels": d["channels"], "coupling": d["coupling"], "units_reading": "consistent", "bath": "paper",
+            "modes": ",".join(network.modes),
+            "conventions": "quadratures (" + ",".join(f"X{m},Y{m}" for m in network.modes)
+                           + "), vacuum variance 1/2; node parameters in network_nodes, links in network_links",
+            "network_nodes": json.dumps(d["nodes"]), "network_links": json.dumps(d["links"])}
+
+
+def _network_sweep_task(task) -> dict[str, np.ndarray]:
+    network, pairs, values, threads, measures = task
+    return evaluate_network_points(values, network, list(pairs), threads, measures)
 
 
 def _sweep_task(task) -> dict[str, np.ndarray]:
@@ -317,9 +514,10 @@ def _sweep_task(task) -> dict[str, np.ndarray]:
 
 
 def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: ModelOptions | None = None,
-              pair=("b1", "b2"), chunk: int = 65536, progress=None,
+              pair=("b1", "b2"), chunk: int | None = None, progress=None,
               execution=None, engine: str = "compiled", threads: int | None = None,
-              measures: Sequence[str] = ("E_N",), max_memory: float = MAX_MEMORY) -> SweepResult:
+              measures: Sequence[str] = ("E_N",), max_memory: float = MAX_MEMORY, network=None,
+              max_points: float = MAX_NETWORK_POINTS) -> SweepResult:
     """Evaluate the steady state over a grid of any number of parameters, for one or several mode pairs.
 
     Parameters
@@ -335,9 +533,9 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         With several pairs every per-pair variable gets a ``pair`` dimension (labels ``'b1,b2'``, …).
     measures : names in :data:`cascom_sim.gaussian.measures.MEASURES`
         Beside E_N (always), e.g. ``('steering', 'discord')``.
-    chunk : int
-        Points per chunk: the unit of progress, of checkpoints (resume) and of work sent to processes or
-        Dask workers.  Inside a chunk, points are evaluated in blocks of :data:`KERNEL_BLOCK` spread over
+    chunk : int, optional
+        Points per chunk (default 65536; for a network :data:`NETWORK_CHUNK`): the unit of progress, of
+        checkpoints (resume) and of work sent to processes or Dask workers.  Inside a chunk, points are evaluated in blocks of :data:`KERNEL_BLOCK` spread over
         ``threads`` (or :data:`NUMPY_BLOCK` for the NumPy engine), so memory does not grow with it.
     progress : object with start/advance/close, optional
         e.g. :class:`cascom_sim.progress.TqdmProgress`.
@@ -351,6 +549,15 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         depend on it.
     max_memory : float
         Budget in bytes for the grid and its results (estimated before anything is allocated).
+    network : cascom_sim.models.network.Network, optional
+        Sweep this network instead of the model of ``base`` and ``options`` (which must then be unset).
+        Axis names are the optimizer's: ``node2.detuning``, ``link1.phi_pi``, ``power`` (every node), …;
+        pairs name the network's modes (``'b1,b3'``).  Each point builds its own network (~1 ms, see
+        :func:`evaluate_network_points`); points where it cannot be built have ``network_built`` 0 and
+        no numbers.  The dataset has the variables of other sweeps, with one ``photon_number_K`` per node.
+    max_points : float
+        Budget of a network sweep in points (default :data:`MAX_NETWORK_POINTS`, about 17 minutes of
+        network building), checked before anything runs.
 
     Returns
     -------
@@ -359,16 +566,31 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     Raises
     ------
     WorkTooLargeError
-        When the estimated memory exceeds ``max_memory``; the message gives the estimate.
+        When the estimated memory exceeds ``max_memory``, or a network sweep has more than ``max_points``
+        points; the message gives the estimate.
+    ParameterError
+        Names the model (or network) lacks, a pair it lacks, ``base``/``options`` given with a network.
     """
     axes = tuple(axes)
     if not axes or len({a.name for a in axes}) != len(axes):
         raise ParameterError("axes", [a.name for a in axes], "one or more different parameters")
-    base = Parameters() if base is None else base
-    options = ModelOptions() if options is None else options
+    if network is not None:
+        if base is not None or options is not None:
+            raise ParameterError("base/options", "given with a network", "unset: the network holds its parameters")
+        if engine != "compiled":
+            raise ParameterError("engine", engine, "compiled for a network")
+        check_network_names([(a.name, a.start) for a in axes], network, values=False)
+        check_network_sweep_size(int(np.prod([a.num for a in axes])), max_points)
+        model_modes = network.modes
+        options = ModelOptions()  # unused: the network holds its readings
+    else:
+        require_model_names([a.name for a in axes], lambda name: next(f"{a.start}:{a.stop}:{a.num}"
+                                                                       for a in axes if a.name == name))
+        base = Parameters() if base is None else base
+        options = ModelOptions() if options is None else options
+        model_modes = build_model(base.replace(**{a.name: a.start for a in axes}), options).modes
     pairs = normalize_pairs(pair)
     several = len(pairs) > 1
-    model_modes = build_model(base.replace(**{a.name: a.start for a in axes}), options).modes
     for p in pairs:
         if len(p) != 2 or p[0] == p[1]:
             raise ParameterError("pair", pair_label(p), "two different modes, e.g. b1,b2")
@@ -378,9 +600,12 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     measures = tuple(dict.fromkeys(["E_N", *measures]))
     measure_outputs(measures)
     progress = NoProgress() if progress is None else progress
+    if chunk is None:
+        chunk = 65536 if network is None else NETWORK_CHUNK
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ParameterError("chunk", chunk, "an integer ≥ 1 (points per batch)")
-    check_sweep_size([a.num for a in axes], max_memory, len(pairs) * (1 + len(measure_outputs(measures))))
+    check_sweep_size([a.num for a in axes], max_memory, len(pairs) * (1 + len(measure_outputs(measures)))
+                     + (network.n_nodes if network is not None else 0))
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
     from .executor import Execution, available_cores, run_chunks, run_key
@@ -404,9 +629,15 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
 
     results: dict[str, list[np.ndarray]] = {}
     t0 = time.perf_counter()
-    tasks = [(base, options, pairs, chunk_values(s), engine, threads, measures) for s in range(0, total, chunk)]
-    key = run_key("sweep", [a.__dict__ for a in axes], base.as_dict(), options, pairs, chunk, engine, measures)
-    for part in run_chunks(_sweep_task, tasks, execution, key, progress, "sweep (chunks)"):
+    if network is None:
+        task, key = _sweep_task, run_key("sweep", [a.__dict__ for a in axes], base.as_dict(), options, pairs,
+                                         chunk, engine, measures)
+        tasks = [(base, options, pairs, chunk_values(s), engine, threads, measures) for s in range(0, total, chunk)]
+    else:  # the key holds the network's content: a changed file never resumes from another network's chunks
+        task, key = _network_sweep_task, run_key("sweep-network", [a.__dict__ for a in axes], network.describe(),
+                                                 pairs, chunk, measures)
+        tasks = [(network, pairs, chunk_values(s), threads, measures) for s in range(0, total, chunk)]
+    for part in run_chunks(task, tasks, execution, key, progress, "sweep (chunks)"):
         for k, v in part.items():
             results.setdefault(k, []).append(v)
     wall = time.perf_counter() - t0
@@ -414,7 +645,7 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     data_vars = {}
     for k, parts in results.items():
         arr = np.concatenate(parts)
-        per_pair = k not in POINT_OUTPUTS
+        per_pair = not is_point_output(k)
         if arr.dtype == bool:
             arr = arr.astype(np.int8)
         if per_pair and several:
@@ -423,7 +654,7 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
             arr, var_dims = arr.reshape(shape), dims
         unit, desc = _describe(k)
         data_vars[k] = (var_dims, arr, {"units": unit, "description": desc})
-    coords = {a.name: (a.name, a.values, {"units": SPECS[a.name].unit, "description": SPECS[a.name].description})
+    coords = {a.name: (a.name, a.values, dict(zip(("units", "description"), _axis_description(a.name))))
               for a in axes}
     if several:
         coords["pair"] = ("pair", [pair_label(p) for p in pairs],
@@ -437,10 +668,16 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         "conventions": "quadratures (Xa1,Ya1,Xa2,Ya2,Xb1,Yb1,Xb2,Yb2), vacuum variance 1/2; theta2=0, theta1=dtheta",
         "wall_time_s": wall, "engine": engine,
     }
-    attrs.update(parameter_attributes(base, exclude=dims))
+    if network is None:
+        attrs.update(parameter_attributes(base, exclude=dims))
+    else:
+        attrs.update(_network_attributes(network))
     import xarray as xr  # here, not at import: the command line starts ~0.3 s faster without it
 
     ds = xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
     stats = {"wall_time_s": wall, "points": total, "seconds_per_point": wall / total, "engine": engine,
              "threads": int(threads)}
-    return SweepResult(dataset=ds, axes=axes, options=options, pair=pairs[0] if not several else pairs, stats=stats)
+    if network is not None:
+        stats.update(estimated_s=total * NETWORK_BUILD_SECONDS, not_built=int((ds["network_built"] == 0).sum()))
+    return SweepResult(dataset=ds, axes=axes, options=options, pair=pairs[0] if not several else pairs, stats=stats,
+                       network=network)
