@@ -514,7 +514,7 @@ def _sweep_task(task) -> dict[str, np.ndarray]:
 
 
 def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: ModelOptions | None = None,
-              pair=("b1", "b2"), chunk: int | None = None, progress=None,
+              pair=("b1", "b2"), chunk: int = 65536, progress=None,
               execution=None, engine: str = "compiled", threads: int | None = None,
               measures: Sequence[str] = ("E_N",), max_memory: float = MAX_MEMORY, network=None,
               max_points: float = MAX_NETWORK_POINTS) -> SweepResult:
@@ -533,9 +533,9 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         With several pairs every per-pair variable gets a ``pair`` dimension (labels ``'b1,b2'``, …).
     measures : names in :data:`cascom_sim.gaussian.measures.MEASURES`
         Beside E_N (always), e.g. ``('steering', 'discord')``.
-    chunk : int, optional
-        Points per chunk (default 65536; for a network :data:`NETWORK_CHUNK`): the unit of progress, of
-        checkpoints (resume) and of work sent to processes or Dask workers.  Inside a chunk, points are evaluated in blocks of :data:`KERNEL_BLOCK` spread over
+    chunk : int
+        Points per chunk (the default, 65536, means :data:`NETWORK_CHUNK` for a network): the unit of progress,
+        of checkpoints (resume) and of work sent to processes or Dask workers.  Inside a chunk, points are evaluated in blocks of :data:`KERNEL_BLOCK` spread over
         ``threads`` (or :data:`NUMPY_BLOCK` for the NumPy engine), so memory does not grow with it.
     progress : object with start/advance/close, optional
         e.g. :class:`cascom_sim.progress.TqdmProgress`.
@@ -600,8 +600,8 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
     measures = tuple(dict.fromkeys(["E_N", *measures]))
     measure_outputs(measures)
     progress = NoProgress() if progress is None else progress
-    if chunk is None:
-        chunk = 65536 if network is None else NETWORK_CHUNK
+    if network is not None and type(chunk) is int and chunk == 65536:
+        chunk = NETWORK_CHUNK
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ParameterError("chunk", chunk, "an integer ≥ 1 (points per batch)")
     check_sweep_size([a.num for a in axes], max_memory, len(pairs) * (1 + len(measure_outputs(measures)))
