@@ -438,7 +438,8 @@ class Validation:
 
         The two-channel optimum ``start`` joins the initial population (every node at its detuning and
         power, node 1's pump phase at its Δθ, every link at its φ and η): for two nodes on both channels the
-        search then starts from the best uniform point and can only improve on it.
+        search then starts from the best uniform point and can only improve on it.  The full run also
+        searches from scratch (seed 1, no start point) and reports the better of the two.
         """
         from ..gaussian.measures import evaluate_measures
         from ..runs.optimize import optimize
@@ -452,17 +453,25 @@ class Validation:
             if field in start:
                 v = start[field] % 2.0 if field.endswith("_pi") else start[field]
                 x0[n] = min(max(v, lo), hi)
+        # the full run adds a search from scratch (another seed, no start point): evidence that does not
+        # lean on the two-channel optimum
         t0 = time.perf_counter()
-        r = optimize(vary, network=net, pair=pair, measure="pt_nu", maximize=False, popsize=pop, maxiter=gens,
-                     seed=0, polish=polish, x0=x0)
+        starts = ((0, x0),) if self.quick else ((0, x0), (1, None))
+        runs = [(sd, st, optimize(vary, network=net, pair=pair, measure="pt_nu", maximize=False, popsize=pop,
+                                  maxiter=gens, seed=sd, polish=polish, x0=st)) for sd, st in starts]
         wall = time.perf_counter() - t0
+        feasible = [run for run in runs if run[2].value is not None]
+        sd, st, r = min(feasible, key=lambda run: run[2].value) if feasible else runs[0]
         command = (f"cascom optimize --model-file {model_file} --pair {pair} --measure pt_nu --minimize "
-                   + " ".join(f"--vary {v}" for v in vary) + f" --popsize {pop} --maxiter {gens} --seed 0"
-                   + ("" if polish else " --no-polish") + " " + " ".join(f"--start {k}={v:.17g}" for k, v in x0.items()))
+                   + " ".join(f"--vary {v}" for v in vary) + f" --popsize {pop} --maxiter {gens} --seed {sd}"
+                   + ("" if polish else " --no-polish")
+                   + "".join(f" --start {k}={v:.17g}" for k, v in (st or {}).items()))
         out = {"label": label, "model_file": model_file, "pair": pair, "nodes": net.n_nodes,
                "channels": net.channels, "bounds": {n: [lo, hi] for n, lo, hi in bounds}, "best_pt_nu": r.value,
                "best_E_N": None if r.value is None else max(0.0, -float(np.log(r.value))), "at": r.x,
-               "evaluations": r.stats["evaluations"], "wall_time_s": wall, "start": x0,
+               "evaluations": sum(run[2].stats["evaluations"] for run in runs), "wall_time_s": wall, "start": x0,
+               "runs": [{"seed": run[0], "from_two_channel_optimum": run[1] is not None, "best_pt_nu": run[2].value,
+                         "evaluations": run[2].stats["evaluations"]} for run in runs],
                "neighbourhood_pt_nu": [r.robustness.get("min"), r.robustness.get("max")], "command": command,
                "pt_nu_remote_pairs": {}}
         s = r.steady
@@ -662,7 +671,13 @@ class Validation:
                 lines.append(f"**None within these bounds** in {n['label']}: smallest ν̃₋({n['pair']}) "
                              f"{_fmt(n['best_pt_nu'], '.4g')} > 1; within ±1 % of every range around it "
                              f"{_fmt(n['neighbourhood_pt_nu'][0], '.4g')}…{_fmt(n['neighbourhood_pt_nu'][1], '.4g')}.")
-            lines += ["", "Reproduce: `" + n["command"] + "`", ""]
+            runs = n.get("runs") or []
+            if len(runs) > 1:
+                lines[-1] += " Searches: " + "; ".join(
+                    f"seed {run['seed']} " + ("from the two-channel optimum" if run["from_two_channel_optimum"]
+                                              else "from scratch")
+                    + f" → ν̃₋ {_fmt(run['best_pt_nu'], '.4g')} ({run['evaluations']} evaluations)" for run in runs) + "."
+            lines += ["", "Reproduce (the better search): `" + n["command"] + "`", ""]
         return lines
 
     @staticmethod
