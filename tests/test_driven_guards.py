@@ -157,3 +157,17 @@ def test_a_run_shorter_than_the_build_up_is_not_called_settled(capsys):
     code, out, _ = run(capsys, "evolve", *base, "--t-end", "5e-7", "--json")  # long enough: a settling time
     d = json.loads(out)
     assert abs(d["E_N"][-1] - d["final_lyapunov_E_N"]) < 1e-3 and 0 < d["metrics"]["settling_time"]["value"] < 5e-7
+
+
+def test_a_mirror_ringing_through_the_default_span_is_refused_at_once(capsys):
+    """The two-channel point's mirrors (88.5 MHz, damped at 1.4e4 1/s) ring through the default span (12
+    relaxation times, 0.87 ms: 7.7e4 periods): a switch-on ran 20 s into the evaluation budget; now one line
+    with the longest span the budget could cover, and a span within it still runs."""
+    argv = ("evolve", "--model", "two-channel", "--set", "detuning=1.4", "--ramp", "0", "--points", "3")
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "'t-end'" in err and "rings" in err and "7.7e+04 periods" in err
+    t_max = float(err.split("at most ")[1].split()[0])
+    np.testing.assert_allclose(t_max, 2e5 / 30 / 88.54e6, rtol=0.02)  # budget / (evaluations per period) × period
+    code, out, _ = run(capsys, *argv, "--t-end", "1e-6")
+    assert code == 0

@@ -87,7 +87,29 @@ def modulation_rate(drive, omega_m) -> float:
     return sum(abs(m.depth) for m in drive.modulations) * w
 
 
-def check_driven_work(A, drive, times, omega_m=None, span_name: str = "t-end", default_span: bool = False) -> None:
+def _ringing(A, span: float, rtol: float) -> tuple[float, float, str]:
+    """(periods, longest span, why) of the oscillation of A that rings longest within ``span``: a mode
+    λ = −γ + iω stays above ``rtol`` for ln(1/rtol)/γ, and the integrator must follow each of its periods
+    (a weakly damped mirror rings for ~1e5 periods over the default span of 12 relaxation times)."""
+    from ..solvers.meanfield_dynamics import MAX_RHS_EVALUATIONS
+
+    lam = np.linalg.eigvals(np.asarray(A, float))
+    best = (0.0, math.inf, "")
+    for v in lam:
+        gamma, omega = -float(v.real), abs(float(v.imag))
+        if gamma <= 0 or omega == 0:
+            continue  # growth is reported elsewhere; a real eigenvalue does not oscillate
+        t_ring = min(span, math.log(1.0 / rtol) / gamma)
+        periods = t_ring * omega / (2 * np.pi)
+        if periods > best[0]:
+            t_max = MAX_RHS_EVALUATIONS / EVALUATIONS_PER_SCALE * 2 * np.pi / omega
+            best = (periods, t_max, f"an oscillation of A at {omega / (2 * np.pi):.4g} Hz damped at {gamma:.3g} 1/s "
+                                    f"rings for {t_ring:.3g} s above rtol {rtol:g}")
+    return best
+
+
+def check_driven_work(A, drive, times, omega_m=None, span_name: str = "t-end", default_span: bool = False,
+                      rtol: float = 1e-10) -> None:
     """Refuse, before integrating, a span the ODE would need more than :data:`MAX_DRIVEN_SCALES` steps for
     (e.g. a modulation at 1e300 Hz or of depth 1e300, or a ramp of 1e300 s with the default span), and a drive
     that never settles over more of its fastest time scales than the solver's evaluation budget can cover
@@ -110,6 +132,13 @@ def check_driven_work(A, drive, times, omega_m=None, span_name: str = "t-end", d
                                 "more than 1e308 steps" if not math.isfinite(steps) else f"{steps:.2g} steps",
                                 f"{MAX_DRIVEN_SCALES:.0e} steps", advice)
     limit = MAX_RHS_EVALUATIONS / EVALUATIONS_PER_SCALE
+    ring, t_max, why = _ringing(A, span, rtol)
+    if ring > limit and not (_never_settles(drive) and steps > limit):
+        raise ParameterError(
+            span_name, f"{span:.3g} s" + (" (default)" if default_span else ""),
+            f"at most {t_max:.2g} s: {why}, and resolving its {ring:.2g} periods needs more than the solver's "
+            f"{MAX_RHS_EVALUATIONS:.0e} evaluations" + ("" if span_name != "t-end" else
+                                                         "; the state it relaxes to: cascom steady"))
     if _never_settles(drive) and steps > limit:
         what = "the default span" if default_span else "a span"
         raise ParameterError(
@@ -172,7 +201,8 @@ def run_driven_evolve(args, params, options, pair) -> int:
     elif args.points is not None:
         times = np.linspace(0.0, times[-1], args.points)
         grid = {**grid, "points": args.points, "resolved": bool(times[1] <= grid["fast"] / 4)}
-    check_driven_work(system.model.drift, drive, times, system.omega_m, default_span=args.t_end is None)
+    check_driven_work(system.model.drift, drive, times, system.omega_m, default_span=args.t_end is None,
+                      rtol=args.rtol)
     check_times_memory(times.size, d + 1, budget)  # V(t) with the means, and the solver's copies
     if args.method == "langevin":
         from ..progress import NoProgress, TqdmProgress

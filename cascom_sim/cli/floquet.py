@@ -38,7 +38,8 @@ def cmd_floquet(args) -> int:
     system = driven_system(params, options, drive)
     d = system.diffusion.shape[0]
     check_times_memory(args.points, d + 1, FLOQUET_MEMORY, "fewer --points")
-    check_driven_work(system.model.drift, drive, [0.0, drive.period], system.omega_m, span_name="drive period")
+    check_driven_work(system.model.drift, drive, [0.0, drive.period], system.omega_m, span_name="drive period",
+                      rtol=args.rtol)
     fl = _floquet(system, pair, args)
     if args.plot:
         from ..report.timedep_plots import plot_floquet
