@@ -175,3 +175,11 @@ def test_cli_network_sweep_errors_are_one_line_exit_2(tmp_path, capsys, argv, wo
     for w in words:
         assert w in err, (w, err)
     assert not (tmp_path / "x.nc").exists()
+
+
+def test_cli_network_sweep_says_how_long_it_will_take_and_reports_the_network(tmp_path, capsys):
+    code, out, err = run(capsys, "sweep", "--model-file", CHAIN3, "--axis", "node1.kappa_pump_fraction=0:0.5:3",
+                         "--out", str(tmp_path / "k.nc"))
+    assert code == 0, err
+    assert "network sweep of 3 points, ~0.003 s (chunks)" in err
+    assert "network" in out and "3 nodes, channels R" in out and "points_not_built: 2" in out

@@ -9,7 +9,13 @@ from ..errors import ParameterError
 from ..gaussian import resolve_pair
 from ..gaussian.measures import MEASURES
 from ..progress import NoProgress, TqdmProgress
-from ..runs.sweep import ENGINES, MAX_NETWORK_POINTS, Axis, normalize_pairs, run_sweep
+from ..runs.sweep import (
+    ENGINES,
+    MAX_NETWORK_POINTS,
+    Axis,
+    normalize_pairs,
+    run_sweep,
+)
 from .common import (
     add_execution_arguments,
     dumps,
@@ -59,7 +65,8 @@ def cmd_sweep(args) -> int:
     finite = np.isfinite(ds["E_N"].values)
     if net:  # what the network is, as cascom steady --model-file says it
         described = {**model_from_args(args, params, options).describe(), "model_file": args.model_file,
-                     "n_nodes": net.n_nodes, "points_not_built": res.stats["not_built"]}
+                     "n_nodes": net.n_nodes, "points_not_built": res.stats["not_built"],
+                     "estimated_s": res.stats["estimated_s"]}
     else:
         described = {"model": options.model, "units_reading": options.units, "coupling": options.coupling,
                      "bath": options.bath}

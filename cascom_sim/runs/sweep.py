@@ -463,12 +463,13 @@ def check_network_sweep_size(points: int, max_points: float = MAX_NETWORK_POINTS
         raise ParameterError("max_points", max_points, "a number of points > 0")
     if points > max_points:
         raise WorkTooLargeError(f"a network sweep of {points:.3g} points",
-                                f"{_duration(points * NETWORK_BUILD_SECONDS)} (~1 ms per point to build its network)",
-                                f"{max_points:.3g} points (~{_duration(max_points * NETWORK_BUILD_SECONDS)})",
+                                f"{format_duration(points * NETWORK_BUILD_SECONDS)} (~1 ms per point to build its network)",
+                                f"{max_points:.3g} points (~{format_duration(max_points * NETWORK_BUILD_SECONDS)})",
                                 "--max-points N (API: max_points=N)")
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """'42 s', '3.5 min', '2.1 h'."""
     for unit, size in (("h", 3600.0), ("min", 60.0)):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"
@@ -637,7 +638,10 @@ def run_sweep(axes: Sequence[Axis], base: Parameters | None = None, options: Mod
         task, key = _network_sweep_task, run_key("sweep-network", [a.__dict__ for a in axes], network.describe(),
                                                  pairs, chunk, measures)
         tasks = [(network, pairs, chunk_values(s), threads, measures) for s in range(0, total, chunk)]
-    for part in run_chunks(task, tasks, execution, key, progress, "sweep (chunks)"):
+    # a network sweep says how long it will take (each point builds its network) as it starts
+    what = ("sweep (chunks)" if network is None else
+            f"network sweep of {total} points, ~{format_duration(total * NETWORK_BUILD_SECONDS)} (chunks)")
+    for part in run_chunks(task, tasks, execution, key, progress, what):
         for k, v in part.items():
             results.setdefault(k, []).append(v)
     wall = time.perf_counter() - t0
