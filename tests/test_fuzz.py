@@ -329,7 +329,7 @@ def test_api_pairs_and_chunks(pair, chunk):
         assert all(isinstance(m, str) or (0 <= m < 4 and not isinstance(m, bool)) for m in pair)
     res = api("Python API", lambda: run_sweep([Axis("detuning", 0.5, 1.0, 3)], chunk=chunk))
     if res is not None:
-        assert isinstance(chunk, int) and chunk >= 1
+        assert chunk is None or (isinstance(chunk, int) and not isinstance(chunk, bool) and chunk >= 1)
         repr(res)
 
 
