@@ -75,3 +75,24 @@ def test_cli_optimize_json(capsys, tmp_path):
     assert code == 0 and out["measure"] == "E_N" and out["steady"]["stable"]
     np.testing.assert_allclose(out["value"], 0.3117, atol=5e-4)
     assert main(["optimize", "--vary", "nonsense=0:1"]) == 2
+
+
+def test_worker_processes_and_threads_give_the_same_search():
+    """A population split over two worker processes, or over threads, is evaluated point by point the same
+    way: the same optimum, history and neighbourhood as one thread."""
+    from cascom_sim.runs.executor import Execution
+
+    kw = dict(base=SINGLE_CAVITY_ENTANGLED, pair="a1,b1", maxiter=4, popsize=6, polish=False, seed=2,
+              robustness_samples=16)
+    one = optimize(["detuning=0.6:1.4", "power=0.05:0.3"], threads=1, **kw)
+    two = optimize(["detuning=0.6:1.4", "power=0.05:0.3"], threads=2, **kw)
+    procs = optimize(["detuning=0.6:1.4", "power=0.05:0.3"], execution=Execution(workers=2), **kw)
+    assert procs.stats["workers"] == 2
+    for other in (two, procs):
+        assert other.x == one.x and other.value == one.value
+        assert other.history == one.history and other.robustness == one.robustness
+
+
+def test_bad_thread_count_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="threads"):
+        optimize(["detuning=0.6:1.4"], base=SINGLE_CAVITY_ENTANGLED, pair="a1,b1", threads=0, maxiter=1)

@@ -122,3 +122,18 @@ def test_a_start_point_joins_the_population():
         optimize(["detuning=0.2:1.4"], x0={"power": 0.1})
     assert main(["optimize", "--vary", "detuning=0.2:1.4", "--start", "detuning=x"]) == 2
     assert main(["optimize", "--vary", "detuning=0.2:1.4", "--start", "power=0.1"]) == 2  # not a varied name
+
+
+def test_network_population_over_worker_processes_is_the_same():
+    """Networks are built in Python, one member at a time: splitting a population over processes must not
+    change the search."""
+    from cascom_sim.models.network import load_network
+    from cascom_sim.runs.executor import Execution
+    from cascom_sim.runs.optimize import optimize
+
+    net, _ = load_network("examples/chain3.toml")
+    kw = dict(network=net, pair="b1,b3", measure="pt_nu", maximize=False, maxiter=2, popsize=4, polish=False,
+              seed=1, robustness_samples=8)
+    one = optimize(["node2.detuning=0.5:1.5"], threads=1, **kw)
+    procs = optimize(["node2.detuning=0.5:1.5"], execution=Execution(workers=2), **kw)
+    assert procs.x == one.x and procs.value == one.value and procs.history == one.history

@@ -7,7 +7,7 @@ import numpy as np
 from ..gaussian.measures import MEASURES
 from ..runs.optimize import optimize
 from ..runs.sweep import ENGINES
-from .common import dumps, resolve
+from .common import dumps, execution_from_args, resolve
 from .steady import steady_json
 
 
@@ -20,6 +20,7 @@ def cmd_optimize(args) -> int:
         if name in args.explicit_parameters:
             raise ParameterError(name, "both varied and fixed (--set or --config)", "either varied or fixed")
     net = args.network
+    execution, _ = execution_from_args(args)
     start = {}
     for text in args.start:
         name, sep, value = text.partition("=")
@@ -35,10 +36,12 @@ def cmd_optimize(args) -> int:
                    network=net, x0=start or None, measure=args.measure,
                    maximize=not args.minimize, seed=args.seed, popsize=args.popsize, maxiter=args.maxiter,
                    polish=not args.no_polish, engine=args.engine, robustness_radius=args.radius,
-                   require_noise_physical=False if args.allow_unphysical_noise else None)
+                   require_noise_physical=False if args.allow_unphysical_noise else None,
+                   threads=execution.threads, execution=execution)
     summary = {
         "measure": res.measure, "goal": "min" if args.minimize else "max", "pair": list(res.pair),
         "vary": [b.__dict__ for b in res.vary], "value": res.value, "x": res.x,
+        "threads": execution.threads, "workers": execution.workers,
         "model": "network" if net else options.model, "units_reading": None if net else options.units,
         "coupling": net.coupling if net else options.coupling, "bath": None if net else options.bath,
         "model_file": args.model_file,
@@ -98,4 +101,14 @@ def register(sub, common) -> None:
                    help="accept points whose noise fails D + (i/2)(AΩ+ΩAᵀ) ≥ 0 (the quantum Brownian bath, never of Lindblad form, is searched without this check by default)")
     p.add_argument("--history", action="store_true", help="include the search history in --json")
     p.add_argument("--engine", choices=ENGINES, default="compiled")
+    g = p.add_argument_group("execution")
+    g.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads evaluating each population (default: every core; with --workers/--scheduler: 1)")
+    g.add_argument("--workers", type=int, default=1,
+                   help="split each population over N local processes or Dask workers (worth it for --model-file "
+                        "networks, whose members are built in Python)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="evaluate populations on this Dask scheduler (it runs the code it is sent: only a cluster "
+                        "you trust)")
+    p.set_defaults(checkpoint=None)
     p.set_defaults(func=cmd_optimize)

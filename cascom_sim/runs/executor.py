@@ -18,6 +18,7 @@ files are read.  A Dask scheduler, by contrast, runs whatever its clients and wo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -266,6 +267,28 @@ def _dask_client(execution: Execution):
     cluster = LocalCluster(n_workers=execution.workers, threads_per_worker=1, processes=True,
                            dashboard_address=None)
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def worker_pool(execution: Execution):
+    """A ``pool_map(func, tasks) -> list`` on ``execution``'s worker processes or Dask cluster, kept alive for
+    the whole ``with`` block: for many short rounds of work (an optimizer's generations), where starting
+    processes or a cluster per round would cost more than the round.  Results come back in task order."""
+    if execution.scheduler or execution.dask:
+        client, cluster = _dask_client(execution)
+        try:
+            yield lambda func, tasks: client.gather(client.map(func, list(tasks), pure=False))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    elif execution.workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=execution.workers) as pool:
+            yield lambda func, tasks: list(pool.map(func, tasks))
+    else:
+        yield lambda func, tasks: [func(t) for t in tasks]
 
 
 def run_chunks(func: Callable, tasks: Sequence, execution: Execution | None = None, key: str = "",

@@ -12,6 +12,7 @@ the search and the measure's spread in a neighbourhood of the optimum (robustnes
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -194,12 +195,51 @@ def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measu
     return np.where(feasible, value, np.nan), feasible, raw
 
 
+def _evaluate_share(task) -> tuple[np.ndarray, np.ndarray, dict]:
+    """One worker's share of a population (module level, so that processes and Dask can run it)."""
+    (kind, model, options, pair, measure, engine, require_noise_physical, margin), threads, points = task
+    if kind == "network":
+        return evaluate_network_measure(points, model, pair, measure, threads, require_noise_physical, margin)
+    return evaluate_measure(points, model, options, pair, measure, engine, threads, require_noise_physical, margin)
+
+
+@contextlib.contextmanager
+def _population_evaluator(spec, threads, execution):
+    """points → (value, feasible, raw) for a whole population: on threads of this process, or split into one
+    share per worker of ``execution``, whose processes (or Dask cluster) live for the whole search (every
+    point is evaluated on its own, so the split changes nothing)."""
+    from .executor import available_cores, worker_pool
+
+    many = execution is not None and (execution.workers > 1 or execution.dask or execution.scheduler)
+    if threads is None:
+        threads = 1 if many else (execution.threads if execution is not None and execution.threads > 1
+                                  else available_cores())
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ParameterError("threads", threads, "an integer ≥ 1")
+    if not many:
+        yield lambda points: _evaluate_share((spec, int(threads), points))
+        return
+    shares = max(execution.workers, 2)
+    with worker_pool(execution) as pool_map:
+        def evaluate(points):
+            size = len(np.atleast_1d(next(iter(points.values())))) if points else 1
+            edges = np.linspace(0, size, min(shares, size) + 1).astype(int)
+            tasks = [(spec, int(threads), {k: np.atleast_1d(v)[lo:hi] for k, v in points.items()})
+                     for lo, hi in zip(edges[:-1], edges[1:])]
+            parts = pool_map(_evaluate_share, tasks)
+            raw = {k: np.concatenate([np.atleast_1d(p[2][k]) for p in parts]) for k in parts[0][2]}
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), raw
+
+        yield evaluate
+
+
 def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, options: ModelOptions | None = None,
              pair=("b1", "b2"), measure: str = "E_N", maximize: bool = True, seed: int = 0,
              popsize: int = 20, maxiter: int = 60, tol: float = 1e-7, polish: bool = True,
-             engine: str = "compiled", threads: int = 1, robustness_radius: float = 0.01,
+             engine: str = "compiled", threads: int | None = None, robustness_radius: float = 0.01,
              robustness_samples: int = 64, require_noise_physical: bool | None = None,
-             stability_margin: float = 1e-6, network=None, x0: dict | None = None) -> OptimizeResult:
+             stability_margin: float = 1e-6, network=None, x0: dict | None = None,
+             execution=None) -> OptimizeResult:
     """Find the largest (or smallest) ``measure`` of ``pair`` over the ``vary`` box.
 
     Parameters
@@ -221,7 +261,12 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         Passed to :func:`scipy.optimize.differential_evolution` (population = popsize × number of
         parameters).
     engine, threads
-        The per-point evaluation (see :func:`cascom_sim.runs.sweep.run_sweep`).
+        The per-point evaluation (see :func:`cascom_sim.runs.sweep.run_sweep`); ``threads`` defaults to
+        every core this process may use (1 per worker with ``execution``).  Results do not depend on it.
+    execution : :class:`cascom_sim.runs.executor.Execution`, optional
+        With ``workers > 1`` or a Dask scheduler, each generation's population is split into one share per
+        worker and evaluated in other processes — worth it for networks, whose members are built in Python
+        (~1 ms each); the built-in models are faster on threads.  Results do not depend on it.
     robustness_radius : float
         Half-width of the neighbourhood, as a fraction of each parameter's range.
     robustness_samples : int
@@ -289,10 +334,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         omega = float(np.mean(network.rates()["omega_m"]))
         if require_noise_physical is None:
             require_noise_physical = True
-
-        def evaluate(points):
-            return evaluate_network_measure(points, network, pair, measure, threads, require_noise_physical,
-                                            stability_margin)
+        spec = ("network", network, None, pair, measure, "compiled", require_noise_physical, stability_margin)
     else:
         require_model_names(names, lambda name: next(f"{b.lo}:{b.hi}" for b in bounds if b.name == name))
         base = Parameters() if base is None else base
@@ -301,9 +343,7 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         if require_noise_physical is None:
             require_noise_physical = options.bath != "brownian"
 
-        def evaluate(points):
-            return evaluate_measure(points, base, options, pair, measure, engine, threads, require_noise_physical,
-                                    stability_margin)
+        spec = ("model", base, options, pair, measure, engine, require_noise_physical, stability_margin)
     sign = -1.0 if maximize else 1.0
     history: list[dict] = []
     best = {"value": None, "x": None, "evaluations": 0}
@@ -331,30 +371,32 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
     t0 = time.perf_counter()
     import scipy.optimize  # here: every command would otherwise pay ~0.5 s to import it
 
-    res = scipy.optimize.differential_evolution(
-        objective, [(b.lo, b.hi) for b in bounds], seed=seed, popsize=popsize, maxiter=maxiter, tol=tol,
-        polish=polish, vectorized=True, updating="deferred", x0=start,
-        init="sobol" if popsize * len(bounds) >= 4 else "latinhypercube")
-    wall = time.perf_counter() - t0
-    # the best feasible point seen (the polish may end on the penalty plateau; never report that)
-    if best["x"] is not None:
-        xbest = best["x"]
-        value = best["value"]
-    else:
-        xbest, value = res.x, None
-    x = {n: float(v) for n, v in zip(names, xbest)}
-    if network is not None:
-        from ..models.network import apply_assignments, network_model
+    with _population_evaluator(spec, threads, execution) as evaluate:
+        res = scipy.optimize.differential_evolution(
+            objective, [(b.lo, b.hi) for b in bounds], seed=seed, popsize=popsize, maxiter=maxiter, tol=tol,
+            polish=polish, vectorized=True, updating="deferred", x0=start,
+            init="sobol" if popsize * len(bounds) >= 4 else "latinhypercube")
+        wall = time.perf_counter() - t0
+        # the best feasible point seen (the polish may end on the penalty plateau; never report that)
+        if best["x"] is not None:
+            xbest = best["x"]
+            value = best["value"]
+        else:
+            xbest, value = res.x, None
+        x = {n: float(v) for n, v in zip(names, xbest)}
+        if network is not None:
+            from ..models.network import apply_assignments, network_model
 
-        at, net_at = None, apply_assignments(network, x)
-        steady = steady_state(network_model(net_at), pair=pair)
-    else:
-        at, net_at = base.replace(**x), None
-        steady = steady_state(at, options, pair)
-    robustness = _robustness(bounds, xbest, evaluate, measure, robustness_radius, robustness_samples, seed)
+            at, net_at = None, apply_assignments(network, x)
+            steady = steady_state(network_model(net_at), pair=pair)
+        else:
+            at, net_at = base.replace(**x), None
+            steady = steady_state(at, options, pair)
+        robustness = _robustness(bounds, xbest, evaluate, measure, robustness_radius, robustness_samples, seed)
     stats = {"evaluations": best["evaluations"], "generations": int(res.nit), "wall_time_s": wall,
              "scipy_message": str(res.message), "population": popsize * len(bounds), "seed": seed,
-             "require_noise_physical": require_noise_physical, "stability_margin": stability_margin}
+             "require_noise_physical": require_noise_physical, "stability_margin": stability_margin,
+             "workers": 1 if execution is None else execution.workers}
     return OptimizeResult(vary=bounds, measure=measure, pair=pair, maximize=maximize, x=x, value=value,
                           parameters=at, options=options, steady=steady, history=history, robustness=robustness,
                           stats=stats, network=net_at)
