@@ -261,6 +261,14 @@ def num(x, spec: str = ".4g", unit: str = "") -> str:
     return format(float(x), spec) + unit
 
 
+def metric_text(metric, scale: float = 1.0, unit: str = "", spec: str = ".4g") -> str:
+    """A transient metric (value, 95 % interval, note) for a table: '—' with the reason where withheld."""
+    if metric.value is None:
+        return "—" + (f" ({metric.note})" if metric.note else "")
+    ci = "" if metric.ci is None else f" (95 %: {metric.ci[0] * scale:{spec}} … {metric.ci[1] * scale:{spec}})"
+    return f"{metric.value * scale:{spec}}{unit}{ci}"
+
+
 def matrix(M) -> list | None:
     return None if M is None else np.asarray(M).tolist()
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
-from .common import dumps, num, parameters_block
+from .common import dumps, metric_text, num, parameters_block
 
 
 def add_drive_arguments(p, periodic: bool = False) -> None:
@@ -222,12 +222,7 @@ def run_driven_evolve(args, params, options, pair) -> int:
         return 0
     m = ev.metrics
 
-    def fmt(metric, scale=1.0, unit="", spec=".4g"):
-        if metric.value is None:
-            return "—" + (f" ({metric.note})" if metric.note else "")
-        ci = "" if metric.ci is None else f" (95 %: {metric.ci[0] * scale:{spec}} … {metric.ci[1] * scale:{spec}})"
-        return f"{metric.value * scale:{spec}}{unit}{ci}"
-
+    fmt = metric_text
     print(f"cascom evolve — time-dependent drive, method {ev.method}, model {options.model}, units reading "
           f"{options.units}, coupling {options.coupling}, bath {options.bath}, pair {','.join(pair)}")
     relax = "none (unstable)" if grid["relax"] is None else f"{grid['relax']:.3g} s"
@@ -243,7 +238,8 @@ def run_driven_evolve(args, params, options, pair) -> int:
           f"{', '.join(f'{x:.5g}' for x in np.abs(system.model.mean_fields.alpha) ** 2)}")
     print(f"  E_N(t_end) = {num(ev.E_N[-1], '.6g')};  Lyapunov at the final drift: "
           f"{num(ev.final_lyapunov_E_N, '.6g')}")
-    print(f"  birth: {fmt(m.birth_time, 1, ' s')};  max E_N: {fmt(m.max_E_N, spec='.6g')} at {fmt(m.time_of_max, 1, ' s')};  "
+    born = "detected (95 %) by" if (m.birth_time.note or "").startswith("detection") else "birth"
+    print(f"  {born}: {fmt(m.birth_time, 1, ' s')};  max E_N: {fmt(m.max_E_N, spec='.6g')} at {fmt(m.time_of_max, 1, ' s')};  "
           f"settled within {m.tolerance:g} from {fmt(m.settling_time, 1, ' s')}")
     print(f"  wall time: {ev.stats['wall_time_s']:.3g} s" + (f", plot {args.plot}" if args.plot else ""))
     return 0

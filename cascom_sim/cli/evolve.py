@@ -13,6 +13,7 @@ from .common import (
     dumps,
     execution_from_args,
     memory_budget,
+    metric_text,
     model_attributes,
     model_block,
     model_from_args,
@@ -100,6 +101,12 @@ def evolve_json(ev, params) -> dict:
 def _interpolated(ev) -> dict | None:
     """Birth, maximum and settling interpolated between samples; for ensembles each with its 95 % jackknife
     interval, withheld (null with a note) where the interval is wider than the value."""
+    tm = _interpolated_metrics(ev)
+    return None if tm is None else tm.as_dict()
+
+
+def _interpolated_metrics(ev):
+    """The :class:`~cascom_sim.solvers.timedep.InterpolatedMetrics` of an evolution (None if unstable)."""
     from ..solvers.timedep import formal_log_negativity, interpolated_metrics, time_scales
 
     if not np.all(np.isfinite(ev.covariances)) or not ev.stable:
@@ -110,7 +117,7 @@ def _interpolated(ev) -> dict | None:
         return None
     dt = float(np.max(np.diff(ev.times))) if ev.times.size > 1 else 0.0
     resolved = dt <= time_scales(ev.model.drift)["fast"] / 4
-    return interpolated_metrics(ev.times, formal, ev.metrics.tolerance, resolved, groups).as_dict()
+    return interpolated_metrics(ev.times, formal, ev.metrics.tolerance, resolved, groups)
 
 
 def check_evolve_arguments(args) -> None:
@@ -220,9 +227,16 @@ def cmd_evolve(args) -> int:
             f"  (95 %: {ev.E_N_ci[-1, 0]:.4g} … {ev.E_N_ci[-1, 1]:.4g})"
         print(f"  E_N(t_end) = {num(ev.E_N[-1], '.6g')}{ci};  stationary (Lyapunov) E_N = "
               f"{num(ev.stationary_E_N, '.6g')}")
-        print(f"  max E_N = {num(m.max_E_N, '.6g')} at t = {num(m.time_of_max, '.4g', ' s')};  "
-              f"birth: {num(m.birth_time, '.4g', ' s')};  "
-              f"within {m.tolerance:g} of stationary from: {num(m.convergence_time, '.4g', ' s')}")
+        tm = _interpolated_metrics(ev)
+        if tm is not None:  # interpolated between samples; for ensembles with intervals, withheld where noisy
+            born = "detected (95 %) by" if (tm.birth_time.note or "").startswith("detection") else "birth"
+            print(f"  {born}: {metric_text(tm.birth_time, 1, ' s')};  max E_N: {metric_text(tm.max_E_N, spec='.6g')}"
+                  f" at {metric_text(tm.time_of_max, 1, ' s')};  within {tm.tolerance:g} of stationary from: "
+                  f"{metric_text(tm.settling_time, 1, ' s')}")
+        else:
+            print(f"  max E_N = {num(m.max_E_N, '.6g')} at t = {num(m.time_of_max, '.4g', ' s')};  "
+                  f"birth: {num(m.birth_time, '.4g', ' s')};  "
+                  f"within {m.tolerance:g} of stationary from: {num(m.convergence_time, '.4g', ' s')}")
         print(f"  V(t) bona fide until: {num(m.bona_fide_until, '.4g', ' s') if m.bona_fide_until else 'always'}"
               + (f";  V(t) overflows (unstable growth) from t = {m.finite_until:.4g} s: no E_N after that"
                  if m.finite_until is not None else ""))

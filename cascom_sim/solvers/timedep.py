@@ -236,6 +236,17 @@ def interpolated_metrics(times, formal, tolerance=1e-3, resolved=True, formal_gr
             # no well-located maximum: the largest sample of a noisy plateau is biased upward, its interval too
             mets[1] = Metric(None, mets[1].ci, "withheld: no distinct maximum (its time is undetermined); the "
                                                "largest sample of a noisy plateau is biased upward")
+        if mets[1].value is not None:
+            # times where E_N could reach the maximum within its own 95 % interval; several separate such
+            # stretches (e.g. one per period of a drive) mean the largest sample was picked out of noise, and
+            # that choice biases it upward by more than its jackknife interval shows
+            near = np.asarray(formal, float) + q * se_t >= float(np.nanmax(formal))
+            stretches = int(np.count_nonzero(np.diff(near.astype(np.int8)) == 1) + near[0])
+            if stretches > 1:
+                mets[1] = Metric(None, mets[1].ci, f"withheld: E_N comes within its 95 % interval of the largest "
+                                                   f"sample in {stretches} separate stretches, so the largest is "
+                                                   "biased upward (use --method exact or ode for the maximum)")
+                mets[2] = Metric(None, None, "withheld with the maximum")
         if mets[3].value is None and mets[3].note.startswith("not defined"):
             mets[3] = Metric(None, None, "not settled within the tolerance in every jackknife group "
                                          "(sampling noise larger than the tolerance?)")
