@@ -7,7 +7,7 @@ import numpy as np
 from ..gaussian.measures import MEASURES
 from ..runs.optimize import optimize
 from ..runs.sweep import ENGINES
-from .common import dumps, execution_from_args, resolve
+from .common import dumps, execution_from_args, num, resolve
 from .steady import steady_json
 
 
@@ -66,15 +66,15 @@ def cmd_optimize(args) -> int:
     for k, v in res.x.items():
         print(f"  at {k} = {v:.6g}")
     rob = res.robustness
-    print(f"  neighbourhood (±{rob['radius']:g} of each range, {rob['samples']} points): "
+    print(f"  neighbourhood (±{100 * rob['radius']:g} % of each range, {rob['samples']} points): "
           f"{res.measure} {rob['min']:.6g} … {rob['max']:.6g}, feasible fraction {rob['feasible_fraction']:.2f}")
     s = res.steady
     print(f"  steady state there: stable {s.stable}, noise physical {s.noise_physical}, bona fide {s.bona_fide}, "
-          f"E_N {s.E_N}")
+          f"E_N {num(s.E_N, '.6g')}")
     if not res.stats["require_noise_physical"]:
         why = ("the quantum Brownian bath is not of Lindblad form at any point"
                if not net and options.bath == "brownian" else "--allow-unphysical-noise")
-        print(f"  noise physicality was not required ({why}); stability and a bona fide state were")
+        print(f"  noise physicality was not required ({why}); stability and a bona fide state were required")
     print(f"  evaluations {res.stats['evaluations']}, generations {res.stats['generations']}, "
           f"wall time {res.stats['wall_time_s']:.3g} s, seed {res.stats['seed']}")
     return 0
