@@ -315,6 +315,22 @@ class Parameters:
         return {k: (float(v) if np.ndim(v) == 0 else np.asarray(v).tolist()) for k, v in vals.items()}
 
 
+def unknown_name_hint(name: str) -> str:
+    """What to say about a name that is not a parameter: the nearest names, and where node/link names live."""
+    import difflib
+
+    if "." in name and name.split(".", 1)[0].rstrip("0123456789") in ("node", "link"):
+        return "; nodeK./linkK. names belong to a network: give its file with --model-file"
+    aliases = {"delta": "detuning", "p": "power", "t": "temperature", "m": "mass", "l": "length",
+               "phi": "phi_pi", "dtheta": "dtheta_pi", "delta_theta": "dtheta_pi", "omega": "omega_m",
+               "gamma": "gamma_m", "lambda": "wavelength", "lam": "wavelength", "kappa_r": "kappa_r_fraction",
+               "kappa_l": "kappa_l_fraction"}
+    if name.lower() in aliases:
+        return f"; did you mean {aliases[name.lower()]!r}?"
+    close = difflib.get_close_matches(name, list(SPECS), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
 def parse_assignment(text: str) -> tuple[str, float]:
     """Parse ``NAME=VALUE`` (the ``--set`` syntax) into a name and a float."""
     name, sep, value = text.partition("=")
@@ -322,7 +338,8 @@ def parse_assignment(text: str) -> tuple[str, float]:
     if not sep or not name or not value.strip():
         raise ParameterError("--set", text, "NAME=VALUE with NAME among " + ", ".join(Parameters.names()))
     if name not in SPECS:
-        raise ParameterError(name, value.strip(), "a parameter name among " + ", ".join(Parameters.names()))
+        raise ParameterError(name, value.strip(), "a parameter name among " + ", ".join(Parameters.names())
+                             + unknown_name_hint(name))
     try:
         return name, float(value)
     except ValueError:
@@ -348,12 +365,16 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     (parameters, options) : tuple of dict
     """
     data = read_toml(path, "--config")
+    if isinstance(data.get("network"), dict) or "node" in data or "nodes" in data or "links" in data:
+        raise ParameterError("config", str(path), "a file of parameters; this one describes a network: "
+                                                  "give it with --model-file")
     options = data.pop("options", {})
     if "parameters" in data and isinstance(data["parameters"], dict):
         data = {**data.pop("parameters"), **data}
     for name, value in data.items():
         if name not in SPECS:
-            raise ParameterError(name, value, "a parameter name among " + ", ".join(Parameters.names()))
+            raise ParameterError(name, value, "a parameter name among " + ", ".join(Parameters.names())
+                                 + unknown_name_hint(name))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParameterError(name, value, SPECS[name].allowed())
     allowed_opts = {"model", "units", "coupling", "bath", "pair"}

@@ -130,3 +130,20 @@ def test_api_ensemble_refuses_negative_seed_and_bad_tolerance():
     for kw in ({"seed": -1}, {"seed": True}, {"tolerance": float("nan")}, {"tolerance": -1.0}):
         with pytest.raises(ParameterError):
             evolve_ensemble(m, [0.0, 1e-9], initial_covariance(p), 64, **kw)
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["steady", "--config", "examples/chain3.toml"], "give it with --model-file"),
+    (["steady", "--model-file", "examples/vitali2007.toml"], "give it with --config"),
+    (["steady", "--set", "node2.detuning=1"], "give its file with --model-file"),
+    (["steady", "--set", "detunning=1"], "did you mean 'detuning'"),
+    (["steady", "--set", "Delta=1"], "did you mean 'detuning'"),
+])
+def test_wrong_file_kind_or_near_miss_names_say_what_to_do(argv, hint, capsys):
+    """A network file given as --config (and the reverse), a node name without a network, a typo: one line,
+    exit 2, and what to do instead."""
+    from cascom_sim.cli import main
+
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and hint in err and len(err.strip().splitlines()) == 1

@@ -547,6 +547,9 @@ def network_from_mapping(data: dict) -> tuple[Network, dict]:
 def load_network(path) -> tuple[Network, dict]:
     """A network from a TOML file (see ``examples/chain3.toml`` and docs/networks.md)."""
     data = read_toml(path, "model-file")
+    if "network" not in data and any(k in data for k in ("options", *SPECS)):
+        raise ParameterError("model-file", str(path), "a network file ([network], [node], …); this one holds "
+                                                      "parameters: give it with --config")
     return network_from_mapping(data)
 
 
