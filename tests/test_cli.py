@@ -180,3 +180,26 @@ def test_sweep_cli_resumes_and_cleans_its_checkpoint(capsys, tmp_path):
     code, stdout, _ = run(capsys, *argv)
     assert code == 0 and not (tmp_path / "s.nc.chunks").exists()
     assert json.loads(stdout)["executor"] == "in-process"
+
+
+def test_sweep_text_says_where_the_maximum_is_and_warns_like_steady(tmp_path, capsys):
+    """The text summary gives the grid point of the largest E_N and, at the paper's plane, says that no point
+    is stable and the noise is unphysical everywhere (as cascom steady does at one point)."""
+    from cascom_sim.cli import main
+
+    out = tmp_path / "s.nc"
+    argv = ["sweep", "--x", "detuning=0.5:1.5:11", "--y", "power=0.05:0.2:4", "--set", "eta=0", "--set", "mass=2e-17",
+            "--set", "temperature=0.01", "--pair", "a1,b1", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "max_E_N_at: detuning = " in text and "warning" not in text
+    assert main([*argv, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    import xarray as xr
+
+    ds = xr.open_dataset(out)
+    k = np.unravel_index(int(np.nanargmax(ds["E_N"].values)), ds["E_N"].shape)
+    assert d["max_E_N_at"] == {"detuning": float(ds["detuning"][k[0]]), "power": float(ds["power"][k[1]])}
+    assert main(["sweep", "--x", "detuning=0.5:2.5:5", "--y", "dtheta_pi=0:2:5", "--out", str(tmp_path / "p.nc")]) == 0
+    text = capsys.readouterr().out
+    assert "no point of the grid is stable" in text and "unphysical" in text and "max_E_N: —" in text

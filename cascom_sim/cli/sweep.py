@@ -83,6 +83,11 @@ def cmd_sweep(args) -> int:
         "bona_fide_fraction_of_stable": float((ds["bona_fide"] == 1).sum() / max(1, int(ds["stable"].sum()))),
         "max_E_N": float(np.nanmax(ds["E_N"].values)) if finite.any() else None,
     }
+    if finite.any():  # where the largest E_N is (first pair where there are several)
+        en = ds["E_N"].values if len(pairs) == 1 else ds["E_N"].values[..., 0]
+        if np.isfinite(en).any():
+            at = np.unravel_index(int(np.nanargmax(en)), en.shape)
+            summary["max_E_N_at"] = {a.name: float(a.values[i]) for a, i in zip(axes, at)}
     if len(pairs) > 1:
         summary["max_E_N_by_pair"] = {str(lab): (float(np.nanmax(v)) if np.isfinite(v).any() else None)
                                       for lab, v in zip(ds["pair"].values,
@@ -95,13 +100,31 @@ def cmd_sweep(args) -> int:
                             f"bath {options.bath}")
         print(f"cascom sweep — {what}, pair {' '.join(','.join(p) for p in pairs)}")
         for k in ("points", "points_not_built", "wall_time_s", "stable_fraction", "stability_criteria_agree_fraction",
-                  "noise_physical_fraction", "bona_fide_fraction_of_stable", "max_E_N", "max_E_N_by_pair",
-                  "out", "plot"):
+                  "noise_physical_fraction", "bona_fide_fraction_of_stable", "max_E_N", "max_E_N_at",
+                  "max_E_N_by_pair", "out", "plot"):
             if k in summary:
-                print(f"  {k}: {summary[k]}")
+                print(f"  {k}: {_text(summary[k])}")
+        # the warnings cascom steady prints, for the whole grid
+        if summary["stable_fraction"] == 0:
+            print("  warning: no point of the grid is stable — there is no steady state anywhere here")
+        if summary["noise_physical_fraction"] < 1:
+            print(f"  warning: the noise is unphysical (not of Lindblad form) at "
+                  f"{100 * (1 - summary['noise_physical_fraction']):.0f} % of the points"
+                  + (" — every point" if summary["noise_physical_fraction"] == 0 else ""))
+        if summary["max_E_N"] is None:
+            print("  note: E_N is defined nowhere (it needs a stable point with a bona fide covariance)")
     return 0
 
 
+def _text(v) -> str:
+    """A summary value for the text table: '—' for none, floats to six digits, dicts as NAME = VALUE."""
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return format(v, ".6g")
+    if isinstance(v, dict):
+        return ", ".join(f"{k} = {_text(x)}" for k, x in v.items())
+    return str(v)
 
 
 def register(sub, common) -> None:
