@@ -57,3 +57,26 @@ def test_coincident_curves_are_restyled_so_each_shows():
     assert b.get_marker() != c.get_marker() and b.get_zorder() > a.get_zorder()
     assert b.get_label() == "B, same as A" and c.get_label() == "C" and d.get_label() == "D"
     plt.close(fig)
+
+
+def test_sweep_without_entanglement_plots_the_distance_to_it(tmp_path):
+    """A plane where E_N = 0 everywhere, swept with --measure pt_nu: the plot shows ν̃₋ (how far from
+    entanglement) instead of a flat E_N map."""
+    import matplotlib.pyplot as plt
+
+    from cascom_sim.models.network import load_network
+    from cascom_sim.report import plotting
+    from cascom_sim.runs.sweep import Axis, run_sweep
+
+    net, _ = load_network("examples/chain3.toml")
+    ds = run_sweep([Axis("node2.detuning", 0.5, 1.5, 4), Axis("link1.phi_pi", 0.0, 2.0, 3)], network=net,
+                   pair="b1,b2", measures=("pt_nu",)).dataset
+    assert float(np.nanmax(ds["E_N"].values)) == 0.0 and float(np.nanmin(ds["pt_nu"].values)) > 1.0
+    fig, ax = plt.subplots()
+    plotting.density_panel(ax, ds, colorbar=False)
+    shown = np.asarray(ax.collections[0].get_array(), float)
+    plt.close(fig)
+    # the map drawn is ν̃₋ itself (E_N would be all zeros)
+    np.testing.assert_allclose(np.sort(shown.ravel()), np.sort(ds["pt_nu"].values.ravel()), rtol=1e-12)
+    path = plotting.plot_sweep(ds, tmp_path / "nu.png")
+    assert path.exists() and path.stat().st_size > 10_000

@@ -85,7 +85,7 @@ def cmd_sweep(args) -> int:
     }
     if finite.any():  # where the largest E_N is (first pair where there are several)
         en = ds["E_N"].values if len(pairs) == 1 else ds["E_N"].values[..., 0]
-        if np.isfinite(en).any():
+        if np.isfinite(en).any() and np.nanmax(en) > 0:  # (E_N = 0 everywhere has no "where")
             at = np.unravel_index(int(np.nanargmax(en)), en.shape)
             summary["max_E_N_at"] = {a.name: float(a.values[i]) for a, i in zip(axes, at)}
     if len(pairs) > 1:

@@ -197,6 +197,9 @@ def density_panel(ax, ds, colorbar: bool = True) -> list:
     """E_N over a plane (viridis from 0 to its maximum); unstable points grey, stable points whose V is
     not bona fide orange (E_N withheld).  If E_N is nowhere positive, the panel shows the growth rate
     instead (:func:`growth_panel`) and says why.  Returns legend handles for what was drawn."""
+    if not has_entanglement(ds) and "pt_nu" in ds and ds["pt_nu"].dims == ds["E_N"].dims \
+            and np.isfinite(ds["pt_nu"].values).any():
+        return _distance_panel(ax, ds, colorbar)
     if not has_entanglement(ds):
         handles = growth_panel(ax, ds, colorbar=colorbar)
         stable = ds["stable"].values.astype(bool)
@@ -210,7 +213,7 @@ def density_panel(ax, ds, colorbar: bool = True) -> list:
                               cmap=ListedColormap([NOT_BONA_FIDE_COLOUR]), vmin=0, vmax=1)
                 handles.append(Patch(color=NOT_BONA_FIDE_COLOUR, label=r"stable, $V$ not bona fide ($E_N$ withheld)"))
                 handles[0].set_label(r"stable, bona fide, $E_N = 0$")
-            _note(ax, "$E_N = 0$ wherever it is defined;\nshown: where a steady state exists")
+            _note(ax, "$E_N = 0$ wherever it is defined;\nshown: stability, and the growth rate where unstable")
         return handles
     dims = list(ds["E_N"].dims)
     x, y = axis_values(ds, dims[0]), axis_values(ds, dims[1])
@@ -228,6 +231,28 @@ def density_panel(ax, ds, colorbar: bool = True) -> list:
     if bad.any():
         ax.pcolormesh(x, y, np.where(bad, 1.0, np.nan), cmap=ListedColormap([NOT_BONA_FIDE_COLOUR]), vmin=0, vmax=1)
         handles.append(Patch(color=NOT_BONA_FIDE_COLOUR, label=r"stable, $V$ not bona fide ($E_N$ withheld)"))
+    ax.grid(False)
+    ax.set_xlabel(axis_label(dims[0]))
+    ax.set_ylabel(axis_label(dims[1]))
+    return handles
+
+
+def _distance_panel(ax, ds, colorbar: bool = True) -> list:
+    """Where E_N is 0 everywhere but the sweep computed ν̃₋ (``--measure pt_nu``): how far from entanglement
+    each point is (entangled exactly where ν̃₋ < 1); unstable points grey."""
+    dims = list(ds["E_N"].dims)
+    x, y = axis_values(ds, dims[0]), axis_values(ds, dims[1])
+    nu = ds["pt_nu"].values.T
+    stable = ds["stable"].values.astype(bool).T
+    lo, hi = float(np.nanmin(nu)), float(np.nanmax(nu))
+    im = ax.pcolormesh(x, y, nu, cmap="viridis_r", vmin=lo, vmax=hi if hi > lo else lo * (1 + 1e-9) + 1e-12)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label=r"$\tilde\nu_-$ (entangled where $< 1$)", format="%.6g")
+    handles = []
+    if (~stable).any():
+        ax.pcolormesh(x, y, np.where(~stable, 1.0, np.nan), cmap=ListedColormap([UNSTABLE_COLOUR]), vmin=0, vmax=1)
+        handles.append(Patch(color=UNSTABLE_COLOUR, label="unstable: no steady state"))
+    _note(ax, f"$E_N = 0$ wherever it is defined; shown: $\\tilde\\nu_-$,\n{lo:.4g} … {hi:.4g} (entangled needs $< 1$)")
     ax.grid(False)
     ax.set_xlabel(axis_label(dims[0]))
     ax.set_ylabel(axis_label(dims[1]))
