@@ -203,3 +203,16 @@ def test_sweep_text_says_where_the_maximum_is_and_warns_like_steady(tmp_path, ca
     assert main(["sweep", "--x", "detuning=0.5:2.5:5", "--y", "dtheta_pi=0:2:5", "--out", str(tmp_path / "p.nc")]) == 0
     text = capsys.readouterr().out
     assert "no point of the grid is stable" in text and "unphysical" in text and "max_E_N: —" in text
+
+
+def test_steady_names_the_channel_split_and_notes_parameters_the_model_ignores(capsys):
+    """The two-channel header shows κ_R/κ and κ_L/κ; the paper's model has no κ split, so setting one is
+    noted (it used to be accepted silently and ignored)."""
+    from cascom_sim.cli import main
+
+    assert main(["steady", "--model", "two-channel", "--set", "kappa_r_fraction=0.3"]) == 0
+    out = capsys.readouterr()
+    assert "κ_R/κ = 0.3, κ_L/κ = 0.5" in out.out and "note" not in out.err
+    assert main(["steady", "--set", "kappa_r_fraction=0.3"]) == 0
+    err = capsys.readouterr().err
+    assert "kappa_r_fraction does not enter the paper's model" in err and "it applies with --model two-channel" in err

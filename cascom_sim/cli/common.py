@@ -95,6 +95,13 @@ def resolve(args) -> tuple[Parameters, ModelOptions, tuple[str, str]]:
     pair_text = "b1,b2" if pair_text is None else pair_text
     opts.pop("pair", None)
     options = ModelOptions(**opts)
+    unused = sorted(n for n in ("kappa_r_fraction", "kappa_l_fraction") if n in values) if options.model == "paper" else []
+    if unused:
+        import sys as _sys
+
+        print(f"cascom: note: {', '.join(unused)} do{'es' if len(unused) == 1 else ''} not enter the paper's model "
+              f"(its fibre channels have no κ split); {'it applies' if len(unused) == 1 else 'they apply'} with "
+              "--model two-channel", file=_sys.stderr)
     if args.pair and len(pair_texts(args)) > 1 and not getattr(args, "several_pairs", False):
         raise ParameterError("pair", " ".join(pair_texts(args)), f"one pair for cascom {args.command}")
     pair = resolve_pair(str(pair_text), MODES)

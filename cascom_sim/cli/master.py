@@ -197,7 +197,8 @@ def cmd_master(args) -> int:
         if pl is None:
             print(f"cascom master — model {s.model.label}, units reading {options.units}, coupling {options.coupling}, "
                   f"bath {options.bath}, pair {','.join(pair)}")
-            print(f"  stable: {s.stable}   noise physical: {s.noise_physical}   bona fide: {s.bona_fide}")
+            print(f"  stable: {s.stable}   noise physical: {s.noise_physical}   "
+                  f"bona fide: {'—' if s.bona_fide is None else s.bona_fide}")
             print(f"  no master-equation check: {verdict}")
         else:
             _print_table(out, s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
+from ..gaussian.covariance import NOISE_RTOL
 from ..solvers.steady import analyse, steady_state, steady_states_from_bare_detuning
 from .common import by_mode, dumps, matrix, model_block, model_from_args, parameters_block, refuse_network, resolve
 
@@ -72,7 +73,9 @@ def steady_table(s) -> str:
         f"coupling {s.options.coupling}, bath {s.options.bath}",
         f"  Δ/ω_m = {p.detuning:g}, Δθ = {p.dtheta_pi:g}π, φ = {p.phi_pi:g}π, η = {p.eta:g}, "
         f"P = {p.power:g} W, T = {p.temperature:g} K, ω_m/2π = {p.omega_m:g} Hz, κ/2π = {p.kappa:g} Hz",
-        f"  g0 = {float(p.g0(s.options.coupling)):.4g} rad/s, ε = {float(p.epsilon):.4g} 1/s, n_m = {float(p.n_m):.4g}",
+        f"  g0 = {float(p.g0(s.options.coupling)):.4g} rad/s, ε = {float(p.epsilon):.4g} 1/s, n_m = {float(p.n_m):.4g}"
+        + (f", κ_R/κ = {p.kappa_r_fraction:g}, κ_L/κ = {p.kappa_l_fraction:g}" if s.options.model == "two-channel"
+           else ""),
         f"  α1 = {complex(mf.alpha[0]):.4g}, α2 = {complex(mf.alpha[1]):.4g}  "
         f"(N1 = {float(abs(mf.alpha[0])**2):.4g}, N2 = {float(abs(mf.alpha[1])**2):.4g})",
     ]
@@ -83,7 +86,8 @@ def _verdict_lines(s) -> list[str]:
     lines = [
         f"  stable: {s.stable}  (eigenvalues: {s.stability.by_eigenvalues}, Routh–Hurwitz: "
         f"{s.stability.by_routh_hurwitz}; max Re λ = {s.stability.max_re_eigenvalue:.4g} 1/s)",
-        f"  noise physical: {s.noise_physical}  (min eig of D + i(AΩ+ΩAᵀ)/2 = {s.noise_min_eigenvalue:.4g})",
+        f"  noise physical: {s.noise_physical}  (min eig of D + i(AΩ+ΩAᵀ)/2 = {s.noise_min_eigenvalue:.4g}; "
+        f"rounding forgiven: {NOISE_RTOL:.0e} of the largest rate)",
         f"  bona fide V: {fmt(s.bona_fide, '')}  (min eig of V + iΩ/2 = {fmt(s.bona_fide_min_eigenvalue, '.3g')})",
         f"  E_N({s.pair[0]},{s.pair[1]}) = {fmt(s.E_N)}",
     ]
