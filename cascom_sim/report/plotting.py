@@ -59,13 +59,16 @@ def axis_label(name: str) -> str:
     """Axis label of a parameter, in the units it is displayed in (see :data:`DISPLAY`)."""
     if name in DISPLAY:
         return DISPLAY[name][1]
-    field = name.rpartition(".")[2]  # a network's node2.detuning is in detuning's units
+    where, _, field = name.rpartition(".")  # a network's node2.detuning: detuning's label, of node 2
+    kind = where.rstrip("0123456789")
+    if where and kind in ("node", "link") and field in DISPLAY:
+        return f"{DISPLAY[field][1]}, {kind} {where[len(kind):]}"
     return f"{name} ({SPECS[field].unit})" if field in SPECS else name
 
 
 def axis_values(ds, name: str) -> np.ndarray:
     """Coordinate values of ``name`` scaled for display (Hz → MHz, W → mW, K → mK, ...)."""
-    return ds[name].values * DISPLAY.get(name, (1.0, ""))[0]
+    return ds[name].values * DISPLAY.get(name, DISPLAY.get(name.rpartition(".")[2], (1.0, "")))[0]
 
 
 def conventions_line(attrs: dict) -> str:
