@@ -429,11 +429,17 @@ def _midpoint_means(system, t, substeps, y0, rtol, method):
 
 
 def interval_propagators(system, times, substeps: int = 8, y0=None, rtol: float = RTOL,
-                         method: str = "LSODA"):
+                         method: str = "LSODA", progress=None):
     """Per output interval k: the composed (Φ_k, Q_k) of midpoint-frozen steps, and the means at ``times``.
+
+    ``progress`` (start/advance/close) counts the intervals: with many output times this stage takes most
+    of a driven ensemble's time.
 
     Returns (phis (T−1, d, d), Qs (T−1, d, d), means (T, m), rhs evaluations).
     """
+    from ..progress import NoProgress
+
+    progress = NoProgress() if progress is None else progress
     t = np.asarray(times, float)
     y0 = np.zeros(system.dim) if y0 is None else np.asarray(y0, float)
     grid, ys, nfev = _midpoint_means(system, t, substeps, y0, rtol, method)
@@ -442,14 +448,19 @@ def interval_propagators(system, times, substeps: int = 8, y0=None, rtol: float 
     phis = np.empty((t.size - 1, d, d))
     Qs = np.empty((t.size - 1, d, d))
     # grid = [t0, mid, edge, mid, edge, …]: sub-interval i has midpoint 2i+1
-    for k in range(t.size - 1):
-        P, Q = np.eye(d), np.zeros((d, d))
-        for s in range(substeps):
-            i = k * substeps + s
-            h = grid[2 * i + 2] - grid[2 * i]
-            p, q = step_propagator(system.drift(grid[2 * i + 1], ys[2 * i + 1]), D, h)
-            P, Q = p @ P, p @ Q @ p.T + q
-        phis[k], Qs[k] = P, 0.5 * (Q + Q.T)
+    progress.start(t.size - 1, "propagators per output interval")
+    try:
+        for k in range(t.size - 1):
+            P, Q = np.eye(d), np.zeros((d, d))
+            for s in range(substeps):
+                i = k * substeps + s
+                h = grid[2 * i + 2] - grid[2 * i]
+                p, q = step_propagator(system.drift(grid[2 * i + 1], ys[2 * i + 1]), D, h)
+                P, Q = p @ P, p @ Q @ p.T + q
+            phis[k], Qs[k] = P, 0.5 * (Q + Q.T)
+            progress.advance()
+    finally:
+        progress.close()
     return phis, Qs, ys[0::2 * substeps], nfev
 
 
@@ -566,7 +577,7 @@ def evolve_driven_ensemble(system, times, n_trajectories: int, V0=None, pair=("a
     V0 = _V0_default(system) if V0 is None else np.asarray(V0, float)
     gaussian.check_bona_fide(V0)
     start = time.perf_counter()
-    phis, Qs, ys, nfev = interval_propagators(system, t, substeps, y0, rtol)
+    phis, Qs, ys, nfev = interval_propagators(system, t, substeps, y0, rtol, progress=progress)
     phi_q = list(zip(phis, Qs))  # one (Φ, Q) per output interval (a single one is read as "every step")
     sizes = _block_sizes(int(n_trajectories))
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
