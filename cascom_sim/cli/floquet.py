@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ParameterError
+from ..gaussian import is_noise_physical
 from .common import check_times_memory, dumps, num, parameters_block, refuse_network, resolve
 from .driven import _pairs, add_drive_arguments, check_driven_work, drive_from_args
 
@@ -55,6 +56,7 @@ def cmd_floquet(args) -> int:
             "periodic_E_N": None if fl.E_N is None else fl.E_N.tolist(),
             "periodic_E_N_mean": fl.E_N_mean, "periodic_E_N_max": fl.E_N_max, "time_of_max": fl.time_of_max,
             "unmodulated_E_N": fl.unmodulated_E_N, "closure": fl.closure,
+            "noise_physical_unmodulated": bool(is_noise_physical(system.model.drift, system.model.diffusion)),
             "periodic_alpha": _pairs(system.alpha(fl.means)),
             "method": fl.method, "rtol": fl.rtol, "newton_iterations": fl.newton_iterations, "stats": fl.stats,
         }
@@ -67,6 +69,10 @@ def cmd_floquet(args) -> int:
     mu_text = f"{mu:.6g}" if abs(mu - 1) >= 1e-5 else f"1 {'+' if mu >= 1 else '−'} {abs(mu - 1):.3g}"
     print(f"  period T = {fl.period:.6g} s;  max |Floquet multiplier| = {mu_text} "
           f"({'stable: periodic steady state exists' if fl.stable else 'UNSTABLE: no periodic steady state'})")
+    noise_ok = bool(is_noise_physical(system.model.drift, system.model.diffusion))
+    if not noise_ok:  # as cascom steady says: such (A, D) comes from no master equation
+        print("  warning: the noise is unphysical at the unmodulated point (D + i(AΩ+ΩAᵀ)/2 has a negative "
+              "eigenvalue): no master equation has this model")
     if fl.stable and fl.E_N is not None:
         print(f"  periodic E_N: mean {num(fl.E_N_mean, '.6g')}, max {num(fl.E_N_max, '.6g')} at t = "
               f"{num(fl.time_of_max, '.4g')} s (mod T);  unmodulated E_N = {num(fl.unmodulated_E_N, '.6g')}")
