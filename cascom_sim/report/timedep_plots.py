@@ -43,7 +43,10 @@ def plot_driven(ev, path: str | Path, options=None, params=None, title: str | No
             if m.birth_time.value is not None:
                 ax1.axvline(m.birth_time.value * scale, color="C2", lw=1, ls=":",
                             label=f"birth {m.birth_time.value * scale:.3g} {unit}")
-            if m.max_E_N.value is not None and m.time_of_max.value is not None:
+            # a maximum worth marking is an overshoot above the final value, not the top of a plateau
+            final = float(ev.E_N[-1]) if np.isfinite(ev.E_N[-1]) else -np.inf
+            if m.max_E_N.value is not None and m.time_of_max.value is not None \
+                    and m.max_E_N.value > final + m.tolerance:
                 ax1.plot([m.time_of_max.value * scale], [m.max_E_N.value], "v", color="C3", ms=6,
                          label=f"max {m.max_E_N.value:.4g}")
             if m.settling_time.value is not None:
