@@ -409,6 +409,8 @@ def plot_evolution(ev, path: str | Path, title: str | None = None, params=None) 
         modes = tuple(ev.model.modes)
         for k, name in enumerate(modes):
             ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}")
+        if ev.n_trajectories and np.any(ev.occupations < 0):
+            _note(ax2, "estimates below 0 (sampling noise of\nnear-vacuum modes) are drawn at the axis floor")
         ax2.set_yscale("log")
         positive = ev.occupations[ev.occupations > 0]
         if positive.size:  # ensemble estimates of near-vacuum modes scatter around 0: keep the axis on the signal
@@ -451,7 +453,18 @@ def plot_master_convergence(results, steady, path: str | Path) -> Path:
         attrs = {"model": getattr(steady.model, "label", None) or (o.model if o else "user")}
         if o is not None:
             attrs.update(units_reading=o.units, coupling=o.coupling, bath=o.bath)
+        pair = getattr(steady, "pair", None)
+        if pair is not None:
+            attrs["pair"] = ",".join(pair)
         text = conventions_line(attrs)
+        last = results[-1] if results else None
+        if last is not None and pair is not None:
+            try:  # E_N of the pair at the largest cutoffs against Lyapunov's
+                en_me = last.log_negativity(tuple(pair))
+                text += f" · E_N: master {en_me:.4g} (cutoffs {', '.join(map(str, last.cutoffs))}), " \
+                        f"Lyapunov {steady.E_N:.4g}" if steady.E_N is not None else ""
+            except Exception:  # noqa: BLE001 - a pair outside the solved modes: the footer just omits E_N
+                pass
         params = getattr(steady, "parameters", None)
         if params is not None and hasattr(params, "names"):
             changed = changed_parameters({n: getattr(params, n) for n in params.names()})
