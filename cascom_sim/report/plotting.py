@@ -226,14 +226,20 @@ def density_panel(ax, ds, colorbar: bool = True) -> list:
     im = ax.pcolormesh(x, y, en, cmap="viridis", vmin=0.0, vmax=float(np.nanmax(en)))
     if colorbar:
         ax.figure.colorbar(im, ax=ax, label=rf"$E_N$({ds.attrs.get('pair', 'b1,b2').replace(',', ', ')})", format="%.3g")
-    handles = []
-    if (~stable).any():
-        ax.pcolormesh(x, y, np.where(~stable, 1.0, np.nan), cmap=ListedColormap([UNSTABLE_COLOUR]), vmin=0, vmax=1)
-        handles.append(Patch(color=UNSTABLE_COLOUR, label="unstable: no steady state"))
+    handles = _plane_frame(ax, x, y, stable, dims)
     bad = stable & (bona == 0)
     if bad.any():
         ax.pcolormesh(x, y, np.where(bad, 1.0, np.nan), cmap=ListedColormap([NOT_BONA_FIDE_COLOUR]), vmin=0, vmax=1)
         handles.append(Patch(color=NOT_BONA_FIDE_COLOUR, label=r"stable, $V$ not bona fide ($E_N$ withheld)"))
+    return handles
+
+
+def _plane_frame(ax, x, y, stable, dims) -> list:
+    """Unstable points grey over a parameter-plane map, its axis labels; returns the legend handles."""
+    handles = []
+    if (~stable).any():
+        ax.pcolormesh(x, y, np.where(~stable, 1.0, np.nan), cmap=ListedColormap([UNSTABLE_COLOUR]), vmin=0, vmax=1)
+        handles.append(Patch(color=UNSTABLE_COLOUR, label="unstable: no steady state"))
     ax.grid(False)
     ax.set_xlabel(axis_label(dims[0]))
     ax.set_ylabel(axis_label(dims[1]))
@@ -251,15 +257,8 @@ def _distance_panel(ax, ds, colorbar: bool = True) -> list:
     im = ax.pcolormesh(x, y, nu, cmap="viridis_r", vmin=lo, vmax=hi if hi > lo else lo * (1 + 1e-9) + 1e-12)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, label=r"$\tilde\nu_-$ (entangled where $< 1$)", format="%.6g")
-    handles = []
-    if (~stable).any():
-        ax.pcolormesh(x, y, np.where(~stable, 1.0, np.nan), cmap=ListedColormap([UNSTABLE_COLOUR]), vmin=0, vmax=1)
-        handles.append(Patch(color=UNSTABLE_COLOUR, label="unstable: no steady state"))
     _note(ax, f"$E_N = 0$ wherever it is defined; shown: $\\tilde\\nu_-$,\n{lo:.4g} … {hi:.4g} (entangled needs $< 1$)")
-    ax.grid(False)
-    ax.set_xlabel(axis_label(dims[0]))
-    ax.set_ylabel(axis_label(dims[1]))
-    return handles
+    return _plane_frame(ax, x, y, stable, dims)
 
 
 def line_panel(ax, ds, label: str) -> list:
@@ -458,13 +457,10 @@ def plot_master_convergence(results, steady, path: str | Path) -> Path:
             attrs["pair"] = ",".join(pair)
         text = conventions_line(attrs)
         last = results[-1] if results else None
-        if last is not None and pair is not None:
-            try:  # E_N of the pair at the largest cutoffs against Lyapunov's
-                en_me = last.log_negativity(tuple(pair))
-                text += f" · E_N: master {en_me:.4g} (cutoffs {', '.join(map(str, last.cutoffs))}), " \
-                        f"Lyapunov {steady.E_N:.4g}" if steady.E_N is not None else ""
-            except Exception:  # noqa: BLE001 - a pair outside the solved modes: the footer just omits E_N
-                pass
+        if last is not None and pair is not None and steady.E_N is not None and set(pair) <= set(last.modes):
+            # E_N of the pair at the largest cutoffs against Lyapunov's
+            text += (f" · E_N: master {last.log_negativity(tuple(pair)):.4g} "
+                     f"(cutoffs {', '.join(map(str, last.cutoffs))}), Lyapunov {steady.E_N:.4g}")
         params = getattr(steady, "parameters", None)
         if params is not None and hasattr(params, "names"):
             changed = changed_parameters({n: getattr(params, n) for n in params.names()})

@@ -261,12 +261,12 @@ def save_dataset(ds, path: str | Path, command: str | None = None) -> Path:
     """Write an xarray Dataset as NetCDF (scipy engine, no extra dependency), atomically, with CF-1.10
     attributes (:func:`cf_dataset`); ``command`` goes into ``history`` (default: this process's command line)."""
     ds = cf_dataset(ds, command)
-    with _in_memory_scheduler():
+    with _without_distributed():
         return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="scipy"))
 
 
 @contextlib.contextmanager
-def _in_memory_scheduler():
+def _without_distributed():
     """Our datasets hold NumPy arrays, never Dask chunks.  To learn that, xarray's writer imports
     ``distributed`` (~0.5 s, a sixth of a 10⁶-point sweep) unless it is absent; while writing, it is
     marked absent (``None`` in ``sys.modules``, Python's documented way) unless a Dask cluster is in use."""
