@@ -408,8 +408,6 @@ def plot_evolution(ev, path: str | Path, title: str | None = None, params=None) 
         modes = tuple(ev.model.modes)
         for k, name in enumerate(modes):
             ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}")
-        if ev.n_trajectories and np.any(ev.occupations < 0):
-            _note(ax2, "estimates below 0 (sampling noise of\nnear-vacuum modes) are drawn at the axis floor")
         ax2.set_yscale("log")
         positive = ev.occupations[ev.occupations > 0]
         if positive.size:  # ensemble estimates of near-vacuum modes scatter around 0: keep the axis on the signal
@@ -429,6 +427,9 @@ def plot_evolution(ev, path: str | Path, title: str | None = None, params=None) 
             changed = changed_parameters({n: getattr(params, n) for n in params.names()})
             text += "\n" + (f"differs from the paper's defaults: {changed}" if changed
                             else "all parameters: the paper's defaults (Fig. 1(d))")
+        if ev.n_trajectories and np.any(ev.occupations < 0):
+            text += "\noccupations: ensemble estimates of near-vacuum modes scatter around 0; those below the axis " \
+                    "(some negative) are sampling noise"
         add_footer(fig, text)
         return _save(fig, path)
 
