@@ -105,13 +105,13 @@ class Node:
             raise ParameterError("pump_port", self.pump_port, "one of " + ", ".join(PUMP_PORTS))
         if self.g0 is not None:
             g = float(self.g0)
-            if not np.isfinite(g) or g < 0:
+            if not _g0_ok(g):
                 raise ParameterError("g0", self.g0, "g0/2π ≥ 0 (Hz), or unset to derive it from length")
             object.__setattr__(self, "g0", g)
         if self.params.shape:
             raise ParameterError("node parameters", "arrays", "scalars (one network at a time)")
-        total = float(self.params.kappa_r_fraction + self.params.kappa_l_fraction) + f
-        if total > 1.0 + 1e-12:
+        total = float(_split_total(self.params.kappa_r_fraction, self.params.kappa_l_fraction, f))
+        if total > 1.0 + SPLIT_TOLERANCE:
             raise ParameterError("kappa_r_fraction + kappa_l_fraction + kappa_pump_fraction", total,
                                  "≤ 1 (the rest, κ_0, is loss to elsewhere)")
 
@@ -263,152 +263,372 @@ class Network:
     # ---------------------------------------------------------------- per-node rates (rad/s)
     def rates(self) -> dict[str, np.ndarray]:
         """κ, κ_R, κ_L, κ_p, κ_0, Δ, ω_m, γ_m, n_m, g0 (rad/s) and pump amplitudes β_j (s^-1/2), one entry per node."""
-        out: dict[str, list] = {k: [] for k in ("kappa", "kappa_R", "kappa_L", "kappa_p", "kappa_0", "delta",
-                                                "omega_m", "gamma_m", "n_m", "g0", "beta")}
-        for j, nd in enumerate(self.nodes):
-            p = nd.params
-            kap = float(p.kappa_rad)
-            kr, kl, kp = kap * float(p.kappa_r_fraction), kap * float(p.kappa_l_fraction), kap * nd.kappa_pump_fraction
-            out["kappa"].append(kap)
-            out["kappa_R"].append(kr)
-            out["kappa_L"].append(kl)
-            out["kappa_p"].append(kp)
-            out["kappa_0"].append(max(kap - kr - kl - kp, 0.0))
-            out["delta"].append(float(p.delta))
-            out["omega_m"].append(float(p.omega_m_rad))
-            out["gamma_m"].append(float(p.gamma_m_rad))
-            out["n_m"].append(float(p.n_m))
-            out["g0"].append(2 * np.pi * nd.g0 if nd.g0 is not None else float(p.g0(self.coupling)))
-            port = self.pump_port(j)
-            amp = float(p.photon_flux_amplitude) * np.exp(-1j * np.pi * nd.pump_phase_pi)
-            out["beta"].append(0.0 if port == "none" else amp)
-        return {k: np.asarray(v) for k, v in out.items()}
+        return _rates_at(self, {}, ())[0]
+
+
+#: κ_R + κ_L + κ_p may exceed κ by this much (fractions given as rounded decimals)
+SPLIT_TOLERANCE = 1e-12
+
+
+def _fraction_ok(value) -> np.ndarray:
+    v = np.asarray(value, dtype=float)
+    return np.isfinite(v) & (v >= 0.0) & (v <= 1.0)
 
 
 def _fraction(name, value) -> float:
     v = float(value)
-    if not (np.isfinite(v) and 0.0 <= v <= 1.0):
+    if not _fraction_ok(v):
         raise ParameterError(name, value, f"0 ≤ {name} ≤ 1")
     return v
 
 
-# -------------------------------------------------------------------- the channels, node by node
-def _channel_fields(net: Network, channel: str, rates) -> tuple[np.ndarray, np.ndarray, list, list]:
-    """For one channel: the field arriving at each node, and the jump operators it leaves.
+def _g0_ok(value) -> np.ndarray:
+    v = np.asarray(value, dtype=float)
+    return np.isfinite(v) & (v >= 0.0)
 
-    Returns (C_in, d_in, jumps, labels): a_in,c,j = Σ_k C_in[j, k] a_k + d_in[j] (d: the pumps, classical),
-    and the loss/output jump operators as complex coefficient vectors on (a_1 … a_N).
+
+def _split_total(kappa_r_fraction, kappa_l_fraction, kappa_pump_fraction):
+    """(κ_R + κ_L + κ_p)/κ, which may not exceed 1 (+ :data:`SPLIT_TOLERANCE`)."""
+    return np.asarray(kappa_r_fraction) + np.asarray(kappa_l_fraction) + np.asarray(kappa_pump_fraction)
+
+
+def _valid(field_name: str, values: np.ndarray) -> np.ndarray:
+    """Where each of ``values`` is allowed for the node or link field ``field_name`` (the checks of
+    :class:`Parameters`, :class:`Node` and :class:`Link`), same shape as ``values``."""
+    if field_name == "kappa_pump_fraction":
+        return _fraction_ok(values)
+    if field_name == "g0":
+        return _g0_ok(values)
+    spec = SPECS["dtheta_pi" if field_name == "pump_phase_pi" else field_name]
+    try:
+        spec.validate(values)  # one vectorized check: every value allowed (the usual case)
+        return np.ones(np.shape(values), bool)
+    except ParameterError:
+        pass
+    # some value is refused: find which, one distinct value at a time (a sweep axis holds few distinct values)
+    distinct, where = np.unique(values, return_inverse=True)
+    return np.array([_accepts(spec, v) for v in distinct], bool)[where.reshape(np.shape(values))]
+
+
+def _accepts(spec, value) -> bool:
+    try:
+        spec.validate(float(value))
+    except ParameterError:
+        return False
+    return True
+
+
+def _node_rates(p: Parameters, kappa_pump_fraction, pump_phase_pi, g0, port: str, coupling: str) -> dict:
+    """One node's rates (rad/s) and pump amplitude β (s^-1/2); every argument may be an array of points."""
+    kap = p.kappa_rad
+    kr, kl, kp = kap * p.kappa_r_fraction, kap * p.kappa_l_fraction, kap * np.asarray(kappa_pump_fraction)
+    beta = p.photon_flux_amplitude * np.exp(-1j * np.pi * np.asarray(pump_phase_pi))
+    return {"kappa": kap, "kappa_R": kr, "kappa_L": kl, "kappa_p": kp, "kappa_0": np.maximum(kap - kr - kl - kp, 0.0),
+            "delta": p.delta, "omega_m": p.omega_m_rad, "gamma_m": p.gamma_m_rad, "n_m": p.n_m,
+            "g0": p.g0(coupling) if g0 is None else 2 * np.pi * np.asarray(g0),
+            "beta": beta * (0.0 if port == "none" else 1.0)}
+
+
+def _rates_at(net: Network, values: dict[str, np.ndarray], batch: tuple) -> tuple[dict, dict, np.ndarray]:
+    """Per-node rates, per-link transmissions and where the network can be built, at points of shape ``batch``.
+
+    ``values`` maps assignment names (as :func:`apply_assignments`: unqualified first, then ``nodeK.``/``linkK.``)
+    to arrays of shape ``batch``.  A point the network refuses (a value out of range, κ_R + κ_L + κ_p > κ,
+    decay into a channel it lacks) has ``built`` False and is given the network's own values, so that its
+    numbers stay finite.
+
+    Returns
+    -------
+    rates : dict of ndarray, shape batch + (N,)
+        κ, κ_R, κ_L, κ_p, κ_0, Δ, ω_m, γ_m, n_m, g0 (rad/s) and pump amplitudes β_j (s^-1/2).
+    links : dict of ndarray, shape batch + (N − 1,)
+        ``eta`` and ``phi_pi`` of each link.
+    built : ndarray of bool, shape batch
+    """
+    every_node, every_link, per = _grouped(values)
+    built = np.ones(batch, bool)
+    for name, v in values.items():
+        built &= _valid(name.rpartition(".")[2], v)
+    node_values = [{**every_node, **per.get(("node", j), {})} for j in range(net.n_nodes)]
+    for nd, vals in zip(net.nodes, node_values):
+        fr = {f: vals.get(f, getattr(nd.params, f)) for f in ("kappa_r_fraction", "kappa_l_fraction")}
+        built &= _split_total(*fr.values(), vals.get("kappa_pump_fraction", nd.kappa_pump_fraction)) \
+            <= 1.0 + SPLIT_TOLERANCE
+        for c in ("R", "L"):
+            if c not in net.channel_names:
+                built &= ~np.greater(fr[f"kappa_{c.lower()}_fraction"], 0.0)
+
+    def at(vals: dict, name: str, own):  # the points' values where built, the network's own elsewhere
+        return np.where(built, vals[name], own) if name in vals else own
+
+    per_node: dict[str, list] = {}
+    for j, (nd, vals) in enumerate(zip(net.nodes, node_values)):
+        changed = {f: at(vals, f, getattr(nd.params, f)) for f in NODE_PARAMETERS if f in vals}
+        p = nd.params.replace(**changed) if changed else nd.params
+        g0 = at(vals, "g0", 0.0 if nd.g0 is None else nd.g0) if "g0" in vals else nd.g0
+        r = _node_rates(p, at(vals, "kappa_pump_fraction", nd.kappa_pump_fraction),
+                        at(vals, "pump_phase_pi", nd.pump_phase_pi), g0, net.pump_port(j), net.coupling)
+        for k, v in r.items():
+            per_node.setdefault(k, []).append(np.broadcast_to(v, batch))
+    rates = {k: np.stack(v, axis=-1) for k, v in per_node.items()}
+    link_values = [{**every_link, **per.get(("link", k), {})} for k in range(net.n_nodes - 1)]
+    links = {f: np.stack([np.broadcast_to(at(vals, f, getattr(lk, f)), batch)
+                          for lk, vals in zip(net.links, link_values)], axis=-1)
+             if net.links else np.zeros(batch + (0,)) for f in LINK_PARAMETERS}
+    return rates, links, built
+
+
+# -------------------------------------------------------------------- the channels, node by node
+def _channel_fields(net: Network, channel: str, rates: dict, links: dict) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """For one channel: the field arriving at each node, and the jump operators it leaves (at points of any
+    batch shape: ``rates`` and ``links`` as returned by :func:`_rates_at`).
+
+    Returns (C_in, d_in, jumps, labels): a_in,c,j = Σ_k C_in[..., j, k] a_k + d_in[..., j] (d: the pumps,
+    classical), and the loss/output jump operators as complex coefficient vectors on (a_1 … a_N), shape
+    batch + (N,) (a link of η = 1 loses nothing: its jump is zero).
     """
     n = net.n_nodes
-    kc = rates[f"kappa_{channel}"]
-    C_in = np.zeros((n, n), complex)
-    d_in = np.zeros(n, complex)
-    cur = np.zeros(n, complex)  # the travelling field (operator part), on the cavity modes
-    cur_d = 0.0 + 0.0j  # the travelling pump amplitude
+    batch = rates["kappa"].shape[:-1]
+    kc = np.sqrt(2.0 * rates[f"kappa_{channel}"])
+    C_in = np.zeros(batch + (n, n), complex)
+    d_in = np.zeros(batch + (n,), complex)
+    cur = np.zeros(batch + (n,), complex)  # the travelling field (operator part), on the cavity modes
+    cur_d = np.zeros(batch, complex)  # the travelling pump amplitude
     jumps, labels = [], []
     order = net.order(channel)
     for pos, j in enumerate(order):
         if pos > 0:
-            lk = net.link_between(order[pos - 1], j)
-            t = np.sqrt(lk.eta) * np.exp(1j * np.pi * lk.phi_pi)
-            if lk.eta < 1.0:
-                jumps.append(np.sqrt(1.0 - lk.eta) * cur)
-                labels.append(f"channel {channel}: loss in link {min(order[pos - 1], j) + 1}")
-            cur, cur_d = t * cur, t * cur_d
+            k = min(order[pos - 1], j)
+            eta = links["eta"][..., k]
+            t = np.sqrt(eta) * np.exp(1j * np.pi * links["phi_pi"][..., k])
+            jumps.append(np.sqrt(1.0 - eta)[..., None] * cur)
+            labels.append(f"channel {channel}: loss in link {k + 1}")
+            cur, cur_d = t[..., None] * cur, t * cur_d
         if net.pump_port(j) == channel:
-            cur_d = cur_d + rates["beta"][j]
-        C_in[j], d_in[j] = cur, cur_d
+            cur_d = cur_d + rates["beta"][..., j]
+        C_in[..., j, :], d_in[..., j] = cur, cur_d
         # the node's output: a_out = a_in − √(2κ_c) a (mean fields); SLH L → L_in + √(2κ_c) a (operators)
         cur = cur.copy()
-        cur[j] += np.sqrt(2.0 * kc[j])
+        cur[..., j] += kc[..., j]
     jumps.append(cur)
     labels.append(f"channel {channel}: output")
     return C_in, d_in, jumps, labels
 
 
-def network_mean_fields(net: Network) -> MeanFields:
-    """α_j, β_j at the effective detunings of the nodes (module docstring, Mean fields)."""
-    r = net.rates()
+def _channels(net: Network, rates: dict, links: dict) -> dict:
+    return {c: _channel_fields(net, c, rates, links) for c in net.channel_names}
+
+
+def _solve(M: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x with M x = b for stacked systems M (..., n, n), b (..., n), and where each was solved.
+
+    One system alone raises :class:`numpy.linalg.LinAlgError` when singular; in a stack the singular ones get
+    NaN (found one at a time: that happens only on a set of measure zero, e.g. a dark mode at zero detuning).
+    """
+    try:
+        return np.linalg.solve(M, b[..., None])[..., 0], np.ones(M.shape[:-2], bool)
+    except np.linalg.LinAlgError:
+        if M.ndim == 2:
+            raise
+    x = np.full(b.shape, np.nan, complex)
+    solved = np.zeros(M.shape[:-2], bool)
+    for ix in np.ndindex(M.shape[:-2]):
+        try:
+            x[ix], solved[ix] = np.linalg.solve(M[ix], b[ix]), True
+        except np.linalg.LinAlgError:
+            pass
+    return x, solved
+
+
+def _mean_fields(net: Network, rates: dict, channels: dict) -> tuple[MeanFields, np.ndarray]:
+    """α_j, β_j at the nodes' effective detunings (module docstring, Mean fields), at points of any batch shape;
+    and where the linear system for α could be solved."""
+    r = rates
     n = net.n_nodes
-    M = -np.diag(1j * r["delta"] + r["kappa"])
-    s = np.sqrt(2.0 * r["kappa_p"]) * np.where([net.pump_port(j) == "own" for j in range(n)], r["beta"], 0.0)
-    for c in net.channel_names:
-        C_in, d_in, _, _ = _channel_fields(net, c, r)
+    i = np.arange(n)
+    M = np.zeros(r["kappa"].shape + (n,), complex)
+    M[..., i, i] = -(1j * r["delta"] + r["kappa"])
+    own = np.array([net.pump_port(j) == "own" for j in range(n)])
+    s = np.sqrt(2.0 * r["kappa_p"]) * np.where(own, r["beta"], 0.0)
+    for c, (C_in, d_in, _, _) in channels.items():
         # a_in as operators is Σ C a with SLH's sign (L_in = … + √(2κ) a); the classical field leaving a node
         # is a_in − √(2κ) a, i.e. the same travelling sum with the cavity term's sign flipped
         kc = np.sqrt(2.0 * r[f"kappa_{c}"])
-        M -= kc[:, None] * C_in
+        M -= kc[..., :, None] * C_in
         s = s + kc * d_in
-    alpha = np.linalg.solve(M, -s)
+    alpha, solved = _solve(M, -s)
     beta = 1j * r["g0"] * np.abs(alpha) ** 2 / (1j * r["omega_m"] + r["gamma_m"])
     bare = r["delta"] + 2.0 * r["g0"] * beta.real
-    return MeanFields(alpha=alpha, beta=beta, delta=r["delta"], bare_detuning=bare, units="consistent")
+    return MeanFields(alpha=alpha, beta=beta, delta=r["delta"], bare_detuning=bare, units="consistent"), solved
+
+
+def _lindblad(net: Network, rates: dict, channels: dict, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """Quadrature H_m (..., 4N, 4N), every jump vector (..., K, 4N) — zero ones included, so that every point
+    of a stack has the same K — and their labels; modes (a_1 … a_N, b_1 … b_N)."""
+    r = rates
+    n = net.n_nodes
+    d = 4 * n
+    batch = np.shape(alpha)[:-1]
+    j = np.arange(n)
+    xa, ya, xb, yb = 2 * j, 2 * j + 1, 2 * (n + j), 2 * (n + j) + 1
+    H = np.zeros(batch + (d, d))
+    H[..., xa, xa] = H[..., ya, ya] = r["delta"]
+    H[..., xb, xb] = H[..., yb, yb] = r["omega_m"]
+    lam = 2.0 * r["g0"] * alpha
+    H[..., xa, xb] = H[..., xb, xa] = -lam.real
+    H[..., ya, xb] = H[..., xb, ya] = -lam.imag
+    # ladder-form Hamiltonian ½ ξ† M ξ for the cavity–cavity terms, ξ = (a_1, a_1†, …, b_N, b_N†)
+    Mc = np.zeros(batch + (d, d), complex)
+    ev, od = slice(0, 2 * n, 2), slice(1, 2 * n, 2)  # a_j and a_j† in ξ
+    ladder, labels = [], []
+    for c, (C_in, _, js, ls) in channels.items():
+        # series product: H += (1/2i)(l_j† L_in − L_in† l_j) = Σ_jk G_jk a_j† a_k + h.c., G_jk = kc_j C_jk / 2i,
+        # as ½ ξ† M ξ: M[2j, 2k] = M[2k+1, 2j+1] = G_jk and the Hermitian conjugates
+        G = np.sqrt(2.0 * r[f"kappa_{c}"])[..., :, None] * C_in / 2j
+        Gt = np.swapaxes(G, -1, -2)
+        Mc[..., ev, ev] += G + Gt.conj()
+        Mc[..., od, od] += Gt + G.conj()
+        for vec in js:
+            coeff = np.zeros(batch + (d,), complex)
+            coeff[..., ev] = vec
+            ladder.append(coeff)
+        labels += ls
+    H = H + hamiltonian_from_ladder(Mc)
+    for jj in range(n):
+        for name, rate in (("pump port", r["kappa_p"][..., jj]), ("other loss", r["kappa_0"][..., jj])):
+            coeff = np.zeros(batch + (d,), complex)
+            coeff[..., 2 * jj] = np.sqrt(2.0 * rate)
+            ladder.append(coeff)
+            labels.append(f"node {jj + 1}: {name} √(2κ) a{jj + 1}")
+        for dag, occ, lab in ((0, r["n_m"][..., jj] + 1.0, "√(2γ_m(n_m+1)) b"), (1, r["n_m"][..., jj], "√(2γ_m n_m) b†")):
+            coeff = np.zeros(batch + (d,), complex)
+            coeff[..., 2 * (n + jj) + dag] = np.sqrt(2.0 * r["gamma_m"][..., jj] * occ)
+            ladder.append(coeff)
+            labels.append(f"node {jj + 1}: mirror {lab}{jj + 1}")
+    return H, ladder_to_quadrature_vector(np.stack(ladder, axis=-2)), labels
+
+
+def network_mean_fields(net: Network) -> MeanFields:
+    """α_j, β_j at the effective detunings of the nodes (module docstring, Mean fields).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        When the linear system for α is singular.
+    """
+    r, links, _ = _rates_at(net, {}, ())
+    return _mean_fields(net, r, _channels(net, r, links))[0]
 
 
 def network_lindblad(net: Network, alpha: np.ndarray) -> LindbladModel:
-    """Quadrature H_m and jump vectors of the linearized network, modes (a_1 … a_N, b_1 … b_N)."""
-    r = net.rates()
-    n = net.n_nodes
-    d = 4 * n
-    H = np.zeros((d, d))
-    # ladder-form Hamiltonian ½ ξ† M ξ for the cavity–cavity terms, ξ = (a_1, a_1†, …, b_N, b_N†)
-    Mc = np.zeros((d, d), complex)
-    for j in range(n):
-        xa, ya, xb, yb = 2 * j, 2 * j + 1, 2 * (n + j), 2 * (n + j) + 1
-        H[xa, xa] = H[ya, ya] = r["delta"][j]
-        H[xb, xb] = H[yb, yb] = r["omega_m"][j]
-        lam = 2.0 * r["g0"][j] * alpha[j]
-        H[xa, xb] = H[xb, xa] = -lam.real
-        H[ya, xb] = H[xb, ya] = -lam.imag
-    jumps, labels = [], []
-
-    def on_modes(coeff_a: np.ndarray) -> np.ndarray:
-        lam = np.zeros(d, complex)
-        lam[0 : 2 * n : 2] = coeff_a
-        return ladder_to_quadrature_vector(lam)
-
-    for c in net.channel_names:
-        C_in, _, js, ls = _channel_fields(net, c, r)
-        kc = np.sqrt(2.0 * r[f"kappa_{c}"])
-        # series product: H += (1/2i)(l_j† L_in − L_in† l_j) = Σ_k (1/2i) kc_j C_jk a_j† a_k + h.c.
-        for j in range(n):
-            for k in range(n):
-                g = kc[j] * C_in[j, k] / 2j
-                if g != 0:
-                    # g a_j† a_k + g* a_k† a_j, as ½ ξ† M ξ (M[2j, 2k] = g, M[2k+1, 2j+1] = g, and h.c.)
-                    Mc[2 * j, 2 * k] += g
-                    Mc[2 * k + 1, 2 * j + 1] += g
-                    Mc[2 * k, 2 * j] += np.conj(g)
-                    Mc[2 * j + 1, 2 * k + 1] += np.conj(g)
-        for vec, lab in zip(js, ls):
-            if np.any(vec != 0):
-                jumps.append(on_modes(vec))
-                labels.append(lab)
-    H = H + hamiltonian_from_ladder(Mc)
-    for j in range(n):
-        for name, rate in (("pump port", r["kappa_p"][j]), ("other loss", r["kappa_0"][j])):
-            if rate > 0:
-                e = np.zeros(n, complex)
-                e[j] = np.sqrt(2.0 * rate)
-                jumps.append(on_modes(e))
-                labels.append(f"node {j + 1}: {name} √(2κ) a{j + 1}")
-        for dag, occ, lab in ((0, r["n_m"][j] + 1.0, "√(2γ_m(n_m+1)) b"), (1, r["n_m"][j], "√(2γ_m n_m) b†")):
-            rate = 2.0 * r["gamma_m"][j] * occ
-            if rate > 0:
-                lam = np.zeros(d, complex)
-                lam[2 * (n + j) + dag] = np.sqrt(rate)
-                jumps.append(ladder_to_quadrature_vector(lam))
-                labels.append(f"node {j + 1}: mirror {lab}{j + 1}")
-    return LindbladModel(hamiltonian=H, jumps=np.array(jumps).reshape(-1, d), modes=net.modes, labels=tuple(labels))
+    """Quadrature H_m and jump vectors of the linearized network, modes (a_1 … a_N, b_1 … b_N); jumps that
+    vanish (a lossless link, an empty port, a mirror at n_m = 0's heating) are left out."""
+    r, links, _ = _rates_at(net, {}, ())
+    H, jumps, labels = _lindblad(net, r, _channels(net, r, links), np.asarray(alpha))
+    keep = np.any(jumps != 0, axis=-1)
+    return LindbladModel(hamiltonian=H, jumps=jumps[keep], modes=net.modes,
+                         labels=tuple(lab for lab, k in zip(labels, keep) if k))
 
 
 def network_model(net: Network, mf: MeanFields | None = None) -> LinearModel:
-    """The linearized network as a :class:`LinearModel` (label ``'network'``, modes a1 … aN, b1 … bN)."""
+    """The linearized network as a :class:`LinearModel` (label ``'network'``, modes a1 … aN, b1 … bN).
+
+    One point of :func:`network_points` (the same functions, on a batch of no points).
+    """
     mf = network_mean_fields(net) if mf is None else mf
     lind = network_lindblad(net, np.asarray(mf.alpha))
     A, D = drift_and_diffusion(lind.hamiltonian, lind.jumps)
     return LinearModel(drift=A, diffusion=D, mean_fields=mf, lindblad=lind, modes=net.modes, label="network",
                        network=net)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkPoints:
+    """A network at S parameter points, built together (:func:`network_points`).
+
+    Attributes
+    ----------
+    drift, diffusion : ndarray, shape (S, 4N, 4N)
+        A and D (s⁻¹) of each point, modes (a_1 … a_N, b_1 … b_N); NaN where not built.
+    mean_fields : MeanFields
+        α, β, Δ and bare detunings, shape (S, N); NaN where not built.
+    built : ndarray of bool, shape (S,)
+        False where the network cannot be built at that point (a value out of range, κ_R + κ_L + κ_p > κ,
+        decay into a channel it lacks, a singular mean-field system): where :func:`apply_assignments` and
+        :func:`network_model` would raise.
+    modes : tuple of str
+    """
+
+    drift: np.ndarray
+    diffusion: np.ndarray
+    mean_fields: MeanFields
+    built: np.ndarray
+    modes: tuple[str, ...]
+
+    @property
+    def photon_numbers(self) -> np.ndarray:
+        """|α_j|², shape (S, N); NaN where not built."""
+        return self.mean_fields.photon_numbers
+
+    def __repr__(self) -> str:
+        S, N = np.shape(self.mean_fields.alpha)
+        return f"NetworkPoints({S} points, {N} nodes, built at {int(np.sum(self.built))})"
+
+
+def network_points(net: Network, points: dict[str, Any]) -> NetworkPoints:
+    """The network at many parameter points at once, as stacked arrays (sweeps and searches over networks).
+
+    Point k is ``network_model(apply_assignments(net, {name: points[name][k], …}))``: the same mean fields
+    (one stacked ``np.linalg.solve``), Hamiltonian and jump operators, and (A, D), without a Python loop over
+    points.
+
+    Parameters
+    ----------
+    net : Network
+        Every parameter not in ``points``.
+    points : dict
+        Assignment name (``node2.detuning``, ``link1.phi_pi``, ``power`` for every node, … — see
+        :func:`numeric_names`) → values, shape (S,) or scalars; qualified names win over unqualified ones.
+
+    Returns
+    -------
+    NetworkPoints
+        A point where the network cannot be built has ``built`` False and NaN numbers (no error is raised).
+
+    Raises
+    ------
+    ParameterError
+        For a name the network does not have, or values that are not numbers of one shape (S,).
+    """
+    allowed = numeric_names(net)
+    values = {}
+    for name, v in points.items():
+        if name not in allowed:
+            raise ParameterError(name, v, f"a name of this network ({net.n_nodes} nodes): "
+                                 + describe_numeric_names(net))
+        try:
+            values[name] = np.atleast_1d(np.asarray(v, dtype=float))
+        except (TypeError, ValueError):
+            raise ParameterError(name, v, "numbers") from None
+    try:
+        batch = np.broadcast_shapes(*(a.shape for a in values.values())) if values else (1,)
+    except ValueError:
+        batch = None
+    if batch is None or len(batch) != 1:
+        raise ParameterError("points", {k: np.shape(v) for k, v in values.items()}, "arrays of one shape (S,)")
+    values = {k: np.broadcast_to(a, batch) for k, a in values.items()}
+    r, links, built = _rates_at(net, values, batch)
+    channels = _channels(net, r, links)
+    mf, solved = _mean_fields(net, r, channels)
+    built = built & solved
+    H, jumps, _ = _lindblad(net, r, channels, mf.alpha)
+    A, D = drift_and_diffusion(H, jumps)
+    bad = ~built
+    if np.any(bad):  # nothing of the stand-in values may show
+        A[bad] = D[bad] = np.nan
+        mf = MeanFields(**{f: (np.where(bad[:, None], np.nan, getattr(mf, f)) if f != "units" else mf.units)
+                           for f in ("alpha", "beta", "delta", "bare_detuning", "units")})
+    return NetworkPoints(drift=A, diffusion=D, mean_fields=mf, built=built, modes=net.modes)
 
 
 # -------------------------------------------------------------------- files and overrides
@@ -481,13 +701,8 @@ def describe_numeric_names(net: Network) -> str:
             + f"; {links}")
 
 
-def apply_assignments(net: Network, values: dict[str, Any]) -> Network:
-    """Several :func:`apply_assignment` at once, one rebuild per node and link (the optimizer's hot loop).
-
-    Unqualified names (every node, or every link for eta/phi_pi) are applied first, then ``nodeK.``/``linkK.``
-    ones, so a qualified value wins over an unqualified one.  Names and values are validated as by
-    :func:`apply_assignment` (call it once per name first for its error messages).
-    """
+def _grouped(values: dict[str, Any]) -> tuple[dict, dict, dict]:
+    """Assignments by where they act: every node, every link, and (``'node'``/``'link'``, 0-based index) → fields."""
     every_node, every_link = {}, {}
     per: dict[tuple[str, int], dict] = {}
     for name, value in values.items():
@@ -497,6 +712,17 @@ def apply_assignments(net: Network, values: dict[str, Any]) -> Network:
         else:
             kind = "node" if scope.startswith("node") else "link"
             per.setdefault((kind, int(scope[len(kind):]) - 1), {})[field_name] = value
+    return every_node, every_link, per
+
+
+def apply_assignments(net: Network, values: dict[str, Any]) -> Network:
+    """Several :func:`apply_assignment` at once, one rebuild per node and link (the optimizer's hot loop).
+
+    Unqualified names (every node, or every link for eta/phi_pi) are applied first, then ``nodeK.``/``linkK.``
+    ones, so a qualified value wins over an unqualified one.  Names and values are validated as by
+    :func:`apply_assignment` (call it once per name first for its error messages).
+    """
+    every_node, every_link, per = _grouped(values)
     nodes = tuple(Node.from_values({**every_node, **per.get(("node", j), {})}, nd)
                   if every_node or ("node", j) in per else nd for j, nd in enumerate(net.nodes))
     links = tuple(dataclasses.replace(lk, **{**every_link, **per.get(("link", k), {})})

@@ -330,12 +330,13 @@ def is_point_output(name: str) -> bool:
 
 def evaluate_network_points(points: dict[str, np.ndarray], network, pair=("b1", "b2"), threads: int = 1,
                             measures: Sequence[str] = ("E_N",)) -> dict[str, np.ndarray]:
-    """:func:`evaluate_points` for a network: one model per point, evaluated together by the compiled kernel.
+    """:func:`evaluate_points` for a network: the networks of all points built as stacked arrays, then
+    evaluated together by the compiled kernel.
 
-    Networks are built one point at a time (:func:`cascom_sim.models.network.apply_assignments` and
-    :func:`~cascom_sim.models.network.network_model`, ~1 ms for 2–3 nodes: the cost of a network sweep);
-    their stacked drifts and diffusions then go through :func:`cascom_sim.runs.kernels.steady_points` in
-    one call.
+    The networks are built by :func:`cascom_sim.models.network.network_points` (point k is
+    ``network_model(apply_assignments(network, point k))``, built without a loop over points, in blocks of
+    :data:`NETWORK_BLOCK` points); their drifts and diffusions then go through
+    :func:`cascom_sim.runs.kernels.steady_points` in one call.
 
     Parameters
     ----------
@@ -354,29 +355,28 @@ def evaluate_network_points(points: dict[str, np.ndarray], network, pair=("b1", 
         and ``network_built``: False where the network cannot be built at that point (e.g. κ fractions
         summing above 1); there every flag is 0 (``bona_fide`` −1) and every number NaN.
     """
-    from ..models.network import apply_assignments, network_model
+    from ..models.network import network_points
 
     pairs, single, measures = _pairs_and_measures(pair, measures)
-    names = list(points)
-    X = np.stack([np.atleast_1d(np.asarray(points[n], float)) for n in names]) if names else np.zeros((0, 1))
-    S, n = X.shape[1], network.n_nodes
-    A = np.tile(-np.eye(4 * n), (S, 1, 1))  # a stable placeholder where the network cannot be built
-    D = np.tile(np.eye(4 * n), (S, 1, 1))
-    photons = np.full((S, n), np.nan)
-    built = np.ones(S, bool)
-    for k in range(S):
-        try:
-            model = network_model(apply_assignments(network, {m: float(X[i, k]) for i, m in enumerate(names)}))
-        except (ParameterError, np.linalg.LinAlgError):
-            built[k] = False
-            continue
-        A[k], D[k], photons[k] = model.drift, model.diffusion, model.mean_fields.photon_numbers
+    size = max((np.size(v) for v in points.values()), default=1)
+    parts = [network_points(network, {k: np.atleast_1d(v)[lo:lo + NETWORK_BLOCK] if np.size(v) > 1 else v
+                                      for k, v in points.items()}) for lo in range(0, size, NETWORK_BLOCK)]
+    built = np.concatenate([p.built for p in parts])
+    S, d = built.size, 4 * network.n_nodes
+    # where the network cannot be built, a stable placeholder for the kernel (its outputs are blanked below)
+    A = np.concatenate([np.where(p.built[:, None, None], p.drift, -np.eye(d)) for p in parts])
+    D = np.concatenate([np.where(p.built[:, None, None], p.diffusion, np.eye(d)) for p in parts])
+    photons = np.concatenate([p.photon_numbers for p in parts])
     out = _kernel_outputs(A, D, network.modes, pairs, measures, threads)
     for key, v in out.items():  # nothing of the placeholder may show: flags off, numbers NaN
         out[key] = np.where(built.reshape((S,) + (1,) * (v.ndim - 1)),
                             v, -1 if key == "bona_fide" else (False if v.dtype == bool else np.nan))
-    out.update({f"photon_number_{j + 1}": photons[:, j] for j in range(n)}, network_built=built)
+    out.update({f"photon_number_{j + 1}": photons[:, j] for j in range(network.n_nodes)}, network_built=built)
     return _squeezed(out, single)
+
+
+#: points per stacked build of networks (:func:`evaluate_network_points`): its temporaries stay ~10 MB
+NETWORK_BLOCK = 2048
 
 
 #: points per call of the compiled kernel (A, D and the outputs of a block stay in a core's cache) and per
