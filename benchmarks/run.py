@@ -9,6 +9,9 @@ says little, the CPU time per point says what the code costs.
 * command: the performance issue's whole ``cascom sweep`` of 1000 × 1000 points of the paper's model (a new
   process: start-up, sweep, NetCDF write), µs per point, against the same scipy loop on that model;
 * covariance: exact propagation vs ``solve_ivp`` (RK45) on V̇ = AV + VAᵀ + D at the paper's stiffness;
+* network sweep: ``run_sweep(..., network=…)`` of a 2-node network (networks built as stacked arrays) vs
+  building one network per point (``apply_assignments`` + ``network_model``, then the same kernel), as before
+  2026-11-26;
 * Langevin: ensemble time (1 and 2 threads) vs the time NumPy needs to draw the same normals on one
   core, and trajectory-steps per second vs a plain Euler–Maruyama loop over single trajectories.
 """
@@ -114,6 +117,33 @@ def bench_covariance(points: int):
     return t_exact, t_ivp, sol.nfev, err
 
 
+def bench_network(n_side: int, n_loop: int):
+    """µs per point (wall, CPU) of a 2-node network sweep of n_side² points, and of the per-point path on the
+    first ``n_loop`` of those points; whether flags agree and the largest |ΔE_N| there."""
+    from cascom_sim.models.network import Network, apply_assignments, network_model
+    from cascom_sim.runs.sweep import _kernel_outputs
+
+    net = Network.uniform(2, CASE.replace(eta=0.8, phi_pi=0.3))
+    axes = [Axis("node2.detuning", 0.5, 1.5, n_side), Axis("link1.phi_pi", 0.0, 2.0, n_side)]
+    run_sweep(axes[:1], network=net, threads=1, pair="a1,b1")  # loads the kernel
+    wall, cpu, res = timed(run_sweep, axes, network=net, threads=1, pair="a1,b1")
+    ds = res.dataset
+    grid = [g.ravel()[:n_loop] for g in np.meshgrid(*(a.values for a in axes), indexing="ij")]
+
+    def per_point():
+        models = [network_model(apply_assignments(net, {a.name: float(g[k]) for a, g in zip(axes, grid)}))
+                  for k in range(n_loop)]
+        return _kernel_outputs(np.array([m.drift for m in models]), np.array([m.diffusion for m in models]),
+                               net.modes, (("a1", "b1"),), ("E_N",))
+
+    l_wall, l_cpu, ref = timed(per_point)
+    same = all(np.array_equal(ds[k].values.ravel()[:n_loop], ref[k].astype(np.int8))
+               for k in ("stable", "noise_physical", "bona_fide"))
+    en = float(np.nanmax(np.abs(ds["E_N_formal"].values.ravel()[:n_loop] - ref["E_N_formal"][:, 0]), initial=0.0))
+    return {"sweep": (wall / n_side**2, cpu / n_side**2), "per point": (l_wall / n_loop, l_cpu / n_loop),
+            "same_flags": same, "en_diff": en, "stable": float(ds["stable"].values.mean())}
+
+
 def bench_langevin(n_traj: int, steps: int, threads: int):
     m = cs.build_model(CASE)
     V0 = initial_covariance(CASE)
@@ -163,6 +193,11 @@ def main():
     print(f"command `cascom {' '.join(COMMAND)} --out big.nc`: {best:.2f} s wall for 10⁶ points "
           f"({best:.2f} µs/point; runs {', '.join(f'{w:.2f}' for w in walls)} s) | scipy loop on the same model "
           f"{loop_cmd * 1e6:.1f} µs/point: {loop_cmd * 1e6 / best:.1f}×")
+    net = bench_network(100, 1000 if q else 10_000)
+    (s_wall, s_cpu), (l_wall, l_cpu) = net["sweep"], net["per point"]
+    print(f"network sweep, 2 nodes, 10⁴ points ({net['stable']:.0%} stable), 1 thread: {s_wall * 1e6:.1f} µs/point wall, "
+          f"{s_cpu * 1e6:.1f} CPU | one network per point {l_wall * 1e6:.0f} µs wall, {l_cpu * 1e6:.0f} CPU: "
+          f"{l_cpu / s_cpu:.1f}× (CPU) | flags identical {net['same_flags']}, max |ΔE_N| {net['en_diff']:.1e}")
     t_exact, t_ivp, nfev, err = bench_covariance(101)
     print(f"covariance: exact {t_exact * 1e3:8.2f} ms | solve_ivp RK45 {t_ivp * 1e3:9.1f} ms ({nfev} evaluations,"
           f" max rel. difference {err:.1e}) | speed-up {t_ivp / t_exact:8.0f}×")

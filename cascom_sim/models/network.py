@@ -42,6 +42,11 @@ paper's α = ε e^{−iθ}/(iΔ + κ) with ε = √(2κ P/ħω_d), and the paper
 network then equals the paper's model in α, A, D and E_N.  A pump entering through a channel of rate
 κ_c < κ gives instead α scaled by √(κ_c/κ) (photon number by κ_c/κ): the two models differ even at
 η = 0.  For η > 0 they always differ (the paper's noise is not physical; docs/networks.md).
+
+**Many points.**  :func:`network_points` builds the network at S parameter points at once (sweeps, searches):
+every step above runs on stacked arrays of shape (S, …) — one ``np.linalg.solve`` over the S mean-field
+systems — and a point the network refuses is flagged instead of raising.  :func:`network_model` runs the
+same functions on a batch of no points.
 """
 
 from __future__ import annotations
@@ -369,13 +374,18 @@ def _rates_at(net: Network, values: dict[str, np.ndarray], batch: tuple) -> tupl
         r = _node_rates(p, at(vals, "kappa_pump_fraction", nd.kappa_pump_fraction),
                         at(vals, "pump_phase_pi", nd.pump_phase_pi), g0, net.pump_port(j), net.coupling)
         for k, v in r.items():
-            per_node.setdefault(k, []).append(np.broadcast_to(v, batch))
-    rates = {k: np.stack(v, axis=-1) for k, v in per_node.items()}
+            per_node.setdefault(k, []).append(v)
     link_values = [{**every_link, **per.get(("link", k), {})} for k in range(net.n_nodes - 1)]
-    links = {f: np.stack([np.broadcast_to(at(vals, f, getattr(lk, f)), batch)
-                          for lk, vals in zip(net.links, link_values)], axis=-1)
-             if net.links else np.zeros(batch + (0,)) for f in LINK_PARAMETERS}
-    return rates, links, built
+    per_link = {f: [at(vals, f, getattr(lk, f)) for lk, vals in zip(net.links, link_values)] for f in LINK_PARAMETERS}
+    return _stacked(per_node, batch), _stacked(per_link, batch), built
+
+
+def _stacked(columns: dict[str, list], batch: tuple) -> dict[str, np.ndarray]:
+    """Per node (or link) values, each a scalar or an array of shape ``batch``, as arrays batch + (N,)."""
+    if not batch:  # one network: plain arrays, without the cost of broadcasting each value
+        return {k: np.array(v) if v else np.zeros(0) for k, v in columns.items()}
+    return {k: np.stack([np.broadcast_to(x, batch) for x in v], axis=-1) if v else np.zeros(batch + (0,))
+            for k, v in columns.items()}
 
 
 # -------------------------------------------------------------------- the channels, node by node
@@ -524,7 +534,11 @@ def network_lindblad(net: Network, alpha: np.ndarray) -> LindbladModel:
     """Quadrature H_m and jump vectors of the linearized network, modes (a_1 … a_N, b_1 … b_N); jumps that
     vanish (a lossless link, an empty port, a mirror at n_m = 0's heating) are left out."""
     r, links, _ = _rates_at(net, {}, ())
-    H, jumps, labels = _lindblad(net, r, _channels(net, r, links), np.asarray(alpha))
+    return _one_lindblad(net, r, _channels(net, r, links), alpha)
+
+
+def _one_lindblad(net: Network, rates: dict, channels: dict, alpha) -> LindbladModel:
+    H, jumps, labels = _lindblad(net, rates, channels, np.asarray(alpha))
     keep = np.any(jumps != 0, axis=-1)
     return LindbladModel(hamiltonian=H, jumps=jumps[keep], modes=net.modes,
                          labels=tuple(lab for lab, k in zip(labels, keep) if k))
@@ -535,8 +549,10 @@ def network_model(net: Network, mf: MeanFields | None = None) -> LinearModel:
 
     One point of :func:`network_points` (the same functions, on a batch of no points).
     """
-    mf = network_mean_fields(net) if mf is None else mf
-    lind = network_lindblad(net, np.asarray(mf.alpha))
+    r, links, _ = _rates_at(net, {}, ())
+    channels = _channels(net, r, links)
+    mf = _mean_fields(net, r, channels)[0] if mf is None else mf
+    lind = _one_lindblad(net, r, channels, mf.alpha)
     A, D = drift_and_diffusion(lind.hamiltonian, lind.jumps)
     return LinearModel(drift=A, diffusion=D, mean_fields=mf, lindblad=lind, modes=net.modes, label="network",
                        network=net)

@@ -166,8 +166,8 @@ def evaluate_measure(points: dict[str, np.ndarray], base: Parameters, options: M
 def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measure: str, threads: int = 1,
                              require_noise_physical: bool = True,
                              stability_margin: float = 0.0) -> tuple[np.ndarray, np.ndarray, dict]:
-    """:func:`evaluate_measure` for a network: one model per point, evaluated together by the kernel
-    (:func:`cascom_sim.runs.sweep.evaluate_network_points`).  A point whose network cannot be built
+    """:func:`evaluate_measure` for a network: the networks of all points built as stacked arrays, evaluated
+    together by the kernel (:func:`cascom_sim.runs.sweep.evaluate_network_points`).  A point whose network cannot be built
     (e.g. κ fractions summing above 1) counts as infeasible.
 
     Parameters
@@ -265,8 +265,8 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         every core this process may use (1 per worker with ``execution``).  Results do not depend on it.
     execution : :class:`cascom_sim.runs.executor.Execution`, optional
         With ``workers > 1`` or a Dask scheduler, each generation's population is split into one share per
-        worker and evaluated in other processes — worth it for networks, whose members are built in Python
-        (~1 ms each); the built-in models are faster on threads.  Results do not depend on it.
+        worker and evaluated in other processes — worth it for large networks, whose members are built as a
+        stack on one core (threads share only the kernel); the built-in models are faster on threads.  Results do not depend on it.
     robustness_radius : float
         Half-width of the neighbourhood, as a fraction of each parameter's range.
     robustness_samples : int
