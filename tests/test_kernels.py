@@ -151,19 +151,25 @@ def test_ensemble_threads_do_not_change_results():
         np.testing.assert_array_equal(getattr(runs[0], attr), getattr(runs[1], attr), err_msg=attr)
 
 
+@pytest.mark.parametrize("reduction", ["householder", "elimination"])
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 12])
-def test_hessenberg_characteristic_polynomial(n):
-    """La Budde's recursion on the kernel's Hessenberg form against Faddeev–LeVerrier on A (the NumPy
-    reference) and against the monic polynomial of A's eigenvalues: the same coefficients to rounding."""
+def test_hessenberg_characteristic_polynomial(n, reduction):
+    """La Budde's recursion on the kernel's Hessenberg forms (Householder, and Gaussian elimination with
+    pivoting) against Faddeev–LeVerrier on A (the NumPy reference) and against the monic polynomial of
+    A's eigenvalues: the same coefficients to rounding."""
     from cascom_sim.gaussian.stability import characteristic_polynomial
-    from cascom_sim.runs.kernels import _charpoly_hessenberg, _hessenberg
+    from cascom_sim.runs.kernels import _charpoly_hessenberg, _hessenberg, _hessenberg_elimination
 
     rng = np.random.default_rng(100 + n)
     for _ in range(20):
         A = rng.normal(size=(n, n)) * 10.0 ** rng.uniform(-3, 9)
         scale = float(np.max(np.abs(A)))
         H = A.copy()
-        _hessenberg(H, np.empty(n), np.empty(n), n)
+        if reduction == "householder":
+            _hessenberg(H, np.empty(n), np.empty(n), n)
+        else:
+            _hessenberg_elimination(H, n)
+            assert np.all(np.tril(H, -2) == 0.0)
         c = np.empty(n + 1)
         _charpoly_hessenberg(H, n, scale, np.empty((n + 1, n + 1)), c)
         fl = characteristic_polynomial(A / scale)
@@ -172,6 +178,27 @@ def test_hessenberg_characteristic_polynomial(n):
         bound = np.array([np.prod(np.arange(n - k + 1, n + 1)) * float(n) ** k for k in range(n + 1)])
         np.testing.assert_allclose(c, fl, rtol=0, atol=1e-12 * bound.max())
         np.testing.assert_allclose(c, roots, rtol=0, atol=1e-12 * bound.max())
+
+
+@pytest.mark.parametrize("n", [2, 4, 8, 12])
+def test_eigenvalues_from_the_elimination_form(n):
+    """QR (eigenvalues only) on the elimination Hessenberg form gives LAPACK's eigenvalues of A, also for
+    matrices with a zero pivot column, repeated eigenvalues and rates over many decades."""
+    from cascom_sim.runs.kernels import _hessenberg_elimination, _schur
+
+    rng = np.random.default_rng(200 + n)
+    mats = [rng.normal(size=(n, n)) * 10.0 ** rng.uniform(-3, 9) for _ in range(30)]
+    mats.append(np.diag(np.arange(1.0, n + 1)))  # already triangular: nothing to eliminate
+    mats.append(np.kron(np.eye(n // 2), [[-1.0, 2.0], [-2.0, -1.0]]) if n % 2 == 0 else np.eye(n))  # repeated pairs
+    for A in mats:
+        H = A.copy()
+        _hessenberg_elimination(H, n)
+        wr, wi = np.empty(n), np.empty(n)
+        assert _schur(H, np.empty((n, n)), wr, wi, np.empty(n, dtype=np.int64), n, False)
+        ref = np.linalg.eigvals(A)
+        got = np.sort_complex(wr + 1j * wi)
+        scale = np.max(np.abs(A))
+        np.testing.assert_allclose(np.sort_complex(ref), got, rtol=0, atol=1e-12 * scale)
 
 
 def test_shared_diffusion_is_not_copied_and_gives_the_same_results():

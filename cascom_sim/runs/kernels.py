@@ -3,11 +3,13 @@
 One pass per parameter point fuses what the NumPy reference in :mod:`cascom_sim.runs.sweep` does
 with stacked array calls (kept, selectable with ``engine='numpy'``, and tested against this):
 
-1. stability by the eigenvalues of A, read off its real Schur form A = Z S Zᵀ (Householder
-   Hessenberg reduction and Francis double-shift QR, EISPACK ``orthes``/``hqr2``), and,
-   independently of the eigenvalues, by Routh–Hurwitz on the characteristic polynomial of A/max|A|
-   (La Budde's recursion on the Hessenberg form; the NumPy reference uses Faddeev–LeVerrier on A,
-   a second construction of the same polynomial, see :mod:`cascom_sim.gaussian.stability`);
+1. stability by Routh–Hurwitz on the characteristic polynomial of A/max|A| (La Budde's recursion on
+   a Hessenberg form of A reached by Gaussian elimination, EISPACK ``elmhes``; the NumPy reference uses
+   Faddeev–LeVerrier on A, a second construction of the same polynomial, see
+   :mod:`cascom_sim.gaussian.stability`), and independently by the eigenvalues of A, by Francis
+   double-shift QR (EISPACK ``hqr``/``hqr2``): where Routh–Hurwitz says unstable, on the elimination
+   form (eigenvalues only, the common case of a large unstable region); where it says stable, on
+   the Householder form (``orthes``) to the real Schur form A = Z S Zᵀ with orthogonal Z;
 2. noise physicality, D + (i/2)(AΩ + ΩAᵀ) ≥ 0;
 3. the Lyapunov equation A V + V Aᵀ = −D by Bartels–Stewart on the *same* Schur form:
    S X + X Sᵀ = −Zᵀ D Z block by block (1×1 and 2×2 diagonal blocks), V = Z X Zᵀ;
@@ -169,6 +171,41 @@ def _hessenberg(H, ort, f, n):
                 H[i, j] -= acc * ort[j]
         ort[m] *= scale
         H[m, m - 1] = scale * g
+
+
+@numba.njit(**_JIT)
+def _hessenberg_elimination(H, n):
+    """Reduction H ← L⁻¹ H L to upper Hessenberg form by Gaussian elimination with partial pivoting
+    (EISPACK elmhes; zeros below the subdiagonal set exactly).  Half the operations of the Householder
+    reduction and as accurate for the eigenvalues in practice (multipliers |l| ≤ 1), but the similarity
+    is not orthogonal: used where only the eigenvalues and the characteristic polynomial are wanted."""
+    for m in range(1, n - 1):
+        x = 0.0
+        piv = m
+        for j in range(m, n):
+            if abs(H[j, m - 1]) > abs(x):
+                x = H[j, m - 1]
+                piv = j
+        if piv != m:  # the permutation similarity: swap rows and columns piv and m
+            for j in range(m - 1, n):
+                t = H[piv, j]
+                H[piv, j] = H[m, j]
+                H[m, j] = t
+            for j in range(n):
+                t = H[j, piv]
+                H[j, piv] = H[j, m]
+                H[j, m] = t
+        if x != 0.0:
+            inv_x = 1.0 / x
+            for i in range(m + 1, n):
+                y = H[i, m - 1]
+                if y != 0.0:
+                    y *= inv_x
+                    H[i, m - 1] = 0.0
+                    for j in range(m, n):
+                        H[i, j] -= y * H[m, j]
+                    for j in range(n):
+                        H[j, m] += y * H[j, i]
 
 
 @numba.njit(**_JIT)
@@ -557,18 +594,25 @@ def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_
             for j in range(n):
                 scale = max(scale, abs(a[i, j]))
                 scale_d = max(scale_d, abs(d[i, j]))
-        # --- Hessenberg form A = Q S Qᵀ; its characteristic polynomial is A's (orthogonal similarity)
+        # --- Hessenberg form A = L S L⁻¹ by elimination; its characteristic polynomial is A's
         for i in range(n):
             for j in range(n):
                 S[i, j] = a[i, j]
-        _hessenberg(S, ort, fscr, n)
+        _hessenberg_elimination(S, n)
         # --- Routh–Hurwitz on the characteristic polynomial (no eigenvalues)
         _charpoly_hessenberg(S, n, scale, P, c)
-        by_rh[p] = _routh_table(c, n, row0, row1, new)
-        # --- real Schur form A = Z S Zᵀ, shared by the eigenvalues and the Lyapunov solve; the Schur
-        # vectors are only needed for the Lyapunov solve, i.e. where Routh–Hurwitz says stable
-        _hessenberg_finish(S, Z, ort, n, by_rh[p])
-        if _schur(S, Z, wr, wi, blk, n, by_rh[p]):
+        stable_rh = _routh_table(c, n, row0, row1, new)
+        by_rh[p] = stable_rh
+        # --- the eigenvalues: where Routh–Hurwitz says unstable, from the elimination form (no Lyapunov
+        # solve follows); where it says stable, from the real Schur form A = Z S Zᵀ with orthogonal Z
+        # (Householder reduction, then QR with Schur vectors), shared with the Lyapunov solve
+        if stable_rh:
+            for i in range(n):
+                for j in range(n):
+                    S[i, j] = a[i, j]
+            _hessenberg(S, ort, fscr, n)
+            _hessenberg_finish(S, Z, ort, n, True)
+        if _schur(S, Z, wr, wi, blk, n, stable_rh):
             mr = -np.inf
             for i in range(n):
                 mr = max(mr, wr[i])
