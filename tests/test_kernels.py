@@ -231,3 +231,35 @@ def test_blocks_claimed_by_threads_do_not_change_results():
     for other in runs[1:]:
         for k in runs[0]:
             np.testing.assert_array_equal(runs[0][k], other[k], err_msg=k)
+
+
+@pytest.mark.parametrize("units", ["consistent", "literal"])
+@pytest.mark.parametrize("bath", ["paper", "brownian"])
+def test_paper_drift_built_in_the_kernel(units, bath):
+    """The paper's drift laid out inside the kernel from its coefficients is paper_drift entry for entry,
+    and the sweep path that uses it gives the same outputs, bit for bit, as the kernel on stacked A."""
+    from cascom_sim.models.meanfield import mean_fields
+    from cascom_sim.models.paper import paper_drift, paper_drift_coefficients
+    from cascom_sim.runs.kernels import _paper_drift
+    from cascom_sim.runs.sweep import _evaluate_compiled, _evaluate_paper_compiled
+
+    rng = np.random.default_rng(zlib.crc32(f"{units}-{bath}".encode()))
+    opts = ModelOptions(units=units, coupling="standard" if bath == "brownian" else "paper", bath=bath)
+    if units == "consistent":
+        pts = _random_points(SINGLE_CAVITY_ENTANGLED.replace(eta=0.5), rng, detuning=(0.5, 1.5),
+                             phi_pi=(0.0, 2.0), dtheta_pi=(0.0, 2.0), temperature=(0.01, 1.0))
+    else:  # the paper's parameters, where the literal reading has stable points
+        pts = _random_points(Parameters(eta=0.3), rng, detuning=(0.5, 2.5), phi_pi=(0.45, 0.55),
+                             dtheta_pi=(0.0, 2.0), temperature=(0.01, 1.0))
+    mf = mean_fields(pts, opts)
+    q, A = paper_drift_coefficients(pts, opts, mf), paper_drift(pts, opts, mf)
+    a = np.empty((8, 8))
+    for k in range(N):
+        _paper_drift(q[k], a)
+        np.testing.assert_array_equal(a, A[k])
+    fused = _evaluate_paper_compiled(pts, opts, PAIRS, threads=2)
+    stacked = _evaluate_compiled(pts, opts, PAIRS, ("E_N",))
+    assert fused.keys() == stacked.keys()
+    for key in fused:
+        np.testing.assert_array_equal(fused[key], stacked[key], err_msg=key)
+    assert np.any(fused["stable"]) and np.any(~fused["stable"])

@@ -31,39 +31,66 @@ def _bcast(x, shape):
     return np.broadcast_to(np.asarray(x, dtype=float), shape)
 
 
-def paper_drift(params: Parameters, options: ModelOptions, mf: MeanFields) -> np.ndarray:
-    """Drift matrix A of the paper's model (Eq. 21 as derived from Eq. 8), shape (..., 8, 8)."""
+#: columns of :func:`paper_drift_coefficients`: every entry of the paper's drift is one of them, or minus one
+DRIFT_COEFFICIENTS = ("kappa", "omega_m", "A_xb_xb", "A_yb_yb", "J_c", "J_s", "delta_1", "delta_2",
+                      "Lambda_1_re", "Lambda_1_im", "Lambda_2_re", "Lambda_2_im")
+
+
+def paper_drift_coefficients(params: Parameters, options: ModelOptions, mf: MeanFields) -> np.ndarray:
+    """The numbers the drift of the paper's model is made of, shape (..., 12) (rad/s).
+
+    Columns (:data:`DRIFT_COEFFICIENTS`): κ, ω_m, the two mechanical diagonal entries (−γ_m, −γ_m; 0, −γ_m
+    for the Brownian bath), J_c = 2κ√η cos φ, J_s = 2κ√η sin φ, the effective detunings Δ_1, Δ_2 and
+    Λ_j = 2 g0 α_j (real and imaginary parts).  :func:`paper_drift` lays them out as the 8 × 8 matrix;
+    the compiled sweep kernel does the same point by point (:mod:`cascom_sim.runs.kernels`).
+    """
     shape = np.broadcast_shapes(params.shape, mf.alpha.shape[:-1])
-    A = np.zeros(shape + (DIM, DIM))
     kap = _bcast(params.kappa_rad, shape)
-    wm = _bcast(params.omega_m_rad, shape)
     gm = _bcast(params.gamma_m_rad, shape)
     g0 = _bcast(params.g0(options.coupling), shape)
     amp = 2.0 * kap * np.sqrt(_bcast(params.eta, shape))
-    jc = amp * np.cos(_bcast(params.phi, shape))
-    js = amp * np.sin(_bcast(params.phi, shape))
+    phi = _bcast(params.phi, shape)
+    q = np.empty(shape + (len(DRIFT_COEFFICIENTS),))
+    q[..., 0] = kap
+    q[..., 1] = _bcast(params.omega_m_rad, shape)
+    q[..., 2] = 0.0 if options.bath == "brownian" else -gm
+    q[..., 3] = -gm
+    q[..., 4] = amp * np.cos(phi)
+    q[..., 5] = amp * np.sin(phi)
+    for j in range(2):
+        lam = 2.0 * g0 * np.broadcast_to(mf.alpha[..., j], shape)
+        q[..., 6 + j] = np.broadcast_to(mf.delta[..., j], shape)
+        q[..., 8 + 2 * j] = lam.real
+        q[..., 9 + 2 * j] = lam.imag
+    return q
+
+
+def paper_drift(params: Parameters, options: ModelOptions, mf: MeanFields) -> np.ndarray:
+    """Drift matrix A of the paper's model (Eq. 21 as derived from Eq. 8), shape (..., 8, 8)."""
+    q = paper_drift_coefficients(params, options, mf)
+    A = np.zeros(q.shape[:-1] + (DIM, DIM))
+    kap, wm, a_xx, a_yy, jc, js = (q[..., c] for c in range(6))
     for j in range(2):
         k = 1 - j
         xa, ya, xb, yb = 2 * j, 2 * j + 1, 4 + 2 * j, 5 + 2 * j
         xk, yk = 2 * k, 2 * k + 1
-        lam = 2.0 * g0 * np.broadcast_to(mf.alpha[..., j], shape)
-        dj = np.broadcast_to(mf.delta[..., j], shape)
+        dj, lam_re, lam_im = q[..., 6 + j], q[..., 8 + 2 * j], q[..., 9 + 2 * j]
         A[..., xa, xa] = -kap
         A[..., xa, ya] = dj
         A[..., ya, xa] = -dj
         A[..., ya, ya] = -kap
-        A[..., xa, xb] = -lam.imag
-        A[..., ya, xb] = lam.real
-        A[..., yb, xa] = lam.real
-        A[..., yb, ya] = lam.imag
+        A[..., xa, xb] = -lam_im
+        A[..., ya, xb] = lam_re
+        A[..., yb, xa] = lam_re
+        A[..., yb, ya] = lam_im
         A[..., xa, xk] = -jc
         A[..., xa, yk] = js
         A[..., ya, xk] = -js
         A[..., ya, yk] = -jc
         A[..., xb, yb] = wm
         A[..., yb, xb] = -wm
-        A[..., yb, yb] = -gm
-        A[..., xb, xb] = 0.0 if options.bath == "brownian" else -gm
+        A[..., yb, yb] = a_yy
+        A[..., xb, xb] = a_xx
     return A
 
 

@@ -100,6 +100,47 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: points per call of a compiled kernel: A, D and the outputs of a block stay in a core's cache, and blocks
+#: are small enough for threads claiming them one at a time to balance
+KERNEL_BLOCK = 2048
+
+_POOL = None
+
+
+def thread_pool():
+    """One process-wide thread pool for compiled kernels (they release the GIL), one thread per core."""
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="cascom-kernel")
+    return _POOL
+
+
+def claim_blocks(work: Callable[[int, int], None], n: int, block: int, threads: int) -> None:
+    """Call ``work(lo, hi)`` on every block of ``block`` items of ``range(n)``, on ``threads`` threads that
+    claim the blocks one at a time.
+
+    Dynamic scheduling: stable points cost ~3× unstable ones, so equal shares per thread would leave a
+    core idle.  Each block is computed on its own, so results do not depend on ``threads``.
+    """
+    import itertools
+
+    starts = range(0, n, block)
+    claim = itertools.count()  # next() on it is atomic under the GIL
+
+    def run():
+        while (k := next(claim)) < len(starts):
+            work(starts[k], min(starts[k] + block, n))
+
+    threads = max(1, min(int(threads), len(starts)))
+    if threads == 1:
+        run()
+        return
+    for f in [thread_pool().submit(run) for _ in range(threads)]:
+        f.result()
+
+
 def run_key(*parts) -> str:
     """A short digest identifying a run (its inputs), for checkpoint directories.
 

@@ -36,14 +36,12 @@ Commun. ACM 15, 820 (1972); B. T. Smith et al., Matrix Eigensystem Routines — 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numba
 import numpy as np
 
 from ..gaussian.covariance import BONA_FIDE_RTOL, NOISE_RTOL
 from ..gaussian.stability import STABILITY_RTOL
-from .executor import available_cores
+from .executor import KERNEL_BLOCK, claim_blocks
 
 _JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
 
@@ -558,130 +556,194 @@ def _log_negativity_pair(V, q, W, K, b):
 
 
 @numba.njit(**_JIT)
-def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v):
-    """Points lo..hi-1 of the stacks A, D (N, n, n): fill the output arrays in place."""
-    n = A.shape[1]
-    # scratch, allocated once per block
-    S = np.empty((n, n))
-    Z = np.empty((n, n))
-    X = np.empty((n, n))
-    T = np.empty((n, n))
-    M = np.empty((n, n))
-    H = np.empty((n, n), dtype=np.complex128)
-    W = np.empty((4, 4))
-    K4 = np.empty((4, 4))
-    Mx = np.empty((4, 4))
-    b = np.empty(4)
-    ort = np.empty(n)
-    fscr = np.empty(n)
-    wr = np.empty(n)
-    wi = np.empty(n)
-    blk = np.empty(n, dtype=np.int64)
-    c = np.empty(n + 1)
-    P = np.empty((n + 1, n + 1))
+def _scratch(n):
+    """Work arrays of :func:`_point` for n × n models, allocated once per block."""
     width = n // 2 + 1
-    row0 = np.empty(width)
-    row1 = np.empty(width)
-    new = np.empty(width)
+    return (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)), np.empty((n, n)), np.empty((n, n)),
+            np.empty((n, n), dtype=np.complex128), np.empty((4, 4)), np.empty((4, 4)), np.empty((4, 4)),
+            np.empty(4), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int64),
+            np.empty(n + 1), np.empty((n + 1, n + 1)), np.empty(width), np.empty(width), np.empty(width))
+
+
+@numba.njit(**_JIT)
+def _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr):
+    """Point p with drift a and diffusion d (n, n): fill row p of the output arrays in place."""
+    S, Z, X, T, M, H, W, K4, Mx, b, ort, fscr, wr, wi, blk, c, P, row0, row1, new = scr
+    n = a.shape[0]
     n_pairs = pairs.shape[0]
-    shared_d = 1 if D.shape[0] == 1 else 0
-    for p in range(lo, hi):
-        a = A[p]
-        d = D[p if shared_d == 0 else 0]
-        scale = 0.0
-        scale_d = 0.0
-        for i in range(n):
-            for j in range(n):
-                scale = max(scale, abs(a[i, j]))
-                scale_d = max(scale_d, abs(d[i, j]))
-        # --- Hessenberg form A = L S L⁻¹ by elimination; its characteristic polynomial is A's
+    scale = 0.0
+    scale_d = 0.0
+    for i in range(n):
+        for j in range(n):
+            scale = max(scale, abs(a[i, j]))
+            scale_d = max(scale_d, abs(d[i, j]))
+    scale = 0.0
+    scale_d = 0.0
+    for i in range(n):
+        for j in range(n):
+            scale = max(scale, abs(a[i, j]))
+            scale_d = max(scale_d, abs(d[i, j]))
+    # --- Hessenberg form A = L S L⁻¹ by elimination; its characteristic polynomial is A's
+    for i in range(n):
+        for j in range(n):
+            S[i, j] = a[i, j]
+    _hessenberg_elimination(S, n)
+    # --- Routh–Hurwitz on the characteristic polynomial (no eigenvalues)
+    _charpoly_hessenberg(S, n, scale, P, c)
+    stable_rh = _routh_table(c, n, row0, row1, new)
+    by_rh[p] = stable_rh
+    # --- the eigenvalues: where Routh–Hurwitz says unstable, from the elimination form (no Lyapunov
+    # solve follows); where it says stable, from the real Schur form A = Z S Zᵀ with orthogonal Z
+    # (Householder reduction, then QR with Schur vectors), shared with the Lyapunov solve
+    if stable_rh:
         for i in range(n):
             for j in range(n):
                 S[i, j] = a[i, j]
-        _hessenberg_elimination(S, n)
-        # --- Routh–Hurwitz on the characteristic polynomial (no eigenvalues)
-        _charpoly_hessenberg(S, n, scale, P, c)
-        stable_rh = _routh_table(c, n, row0, row1, new)
-        by_rh[p] = stable_rh
-        # --- the eigenvalues: where Routh–Hurwitz says unstable, from the elimination form (no Lyapunov
-        # solve follows); where it says stable, from the real Schur form A = Z S Zᵀ with orthogonal Z
-        # (Householder reduction, then QR with Schur vectors), shared with the Lyapunov solve
-        if stable_rh:
-            for i in range(n):
-                for j in range(n):
-                    S[i, j] = a[i, j]
-            _hessenberg(S, ort, fscr, n)
-            _hessenberg_finish(S, Z, ort, n, True)
-        if _schur(S, Z, wr, wi, blk, n, stable_rh):
-            mr = -np.inf
-            for i in range(n):
-                mr = max(mr, wr[i])
-        else:
-            mr = np.nan
-        max_re[p] = mr
-        by_eig[p] = mr < -STABILITY_RTOL * scale
-        # --- noise physicality: D + (i/2)(AΩ + ΩAᵀ) + tol·I > 0 (lower triangle)
-        tol = NOISE_RTOL * max(max(scale, scale_d), 1e-300)
+        _hessenberg(S, ort, fscr, n)
+        _hessenberg_finish(S, Z, ort, n, True)
+    if _schur(S, Z, wr, wi, blk, n, stable_rh):
+        mr = -np.inf
         for i in range(n):
-            for j in range(i + 1):
-                # (AΩ)_ij with Ω = ⊕ [[0, 1], [−1, 0]]
-                aw_ij = a[i, j - 1] if j % 2 == 1 else -a[i, j + 1]
-                aw_ji = a[j, i - 1] if i % 2 == 1 else -a[j, i + 1]
-                H[i, j] = d[i, j] + 0.5j * (aw_ij - aw_ji)
-            H[i, i] += tol
-        noise[p] = _cholesky_ok(H, n)
-        if not (by_eig[p] and by_rh[p]):
-            bona[p] = -1
-            for k in range(n_pairs):
-                en[p, k] = np.nan
-            if keep_v:
-                V[p, :, :] = np.nan
-            continue
-        # --- Lyapunov: with X = Zᵀ V Z,  S X + X Sᵀ = −Zᵀ D Z;  V = Z X Zᵀ
-        _matmul(d, Z, T, n)
-        _matmul(Z.T, T, X, n)
-        for i in range(n):
-            for j in range(n):
-                X[i, j] = -X[i, j]
-        _lyapunov_schur(S, blk, X, n, Mx, b)
-        _matmul(X, Z.T, T, n)
-        vmax = 0.0
-        for i in range(n):
-            for j in range(i + 1):
-                acc = 0.0
-                acc2 = 0.0
-                for l in range(n):
-                    acc += Z[i, l] * T[l, j]
-                    acc2 += Z[j, l] * T[l, i]
-                v = 0.5 * (acc + acc2)
-                M[i, j] = v
-                M[j, i] = v
-                vmax = max(vmax, abs(v))
-        if keep_v:
-            V[p, :, :] = M
-        # --- bona fide: V + iΩ/2 + tol·I > 0
-        tol_v = BONA_FIDE_RTOL * max(1.0, vmax)
-        for i in range(n):
-            for j in range(i + 1):
-                H[i, j] = M[i, j]
-            H[i, i] += tol_v
-            if i % 2 == 1:
-                H[i, i - 1] += -0.5j  # (iΩ/2)[2k+1, 2k] = −i/2
-        bona[p] = 1 if _cholesky_ok(H, n) else 0
+            mr = max(mr, wr[i])
+    else:
+        mr = np.nan
+    max_re[p] = mr
+    by_eig[p] = mr < -STABILITY_RTOL * scale
+    # --- noise physicality: D + (i/2)(AΩ + ΩAᵀ) + tol·I > 0 (lower triangle)
+    tol = NOISE_RTOL * max(max(scale, scale_d), 1e-300)
+    for i in range(n):
+        for j in range(i + 1):
+            # (AΩ)_ij with Ω = ⊕ [[0, 1], [−1, 0]]
+            aw_ij = a[i, j - 1] if j % 2 == 1 else -a[i, j + 1]
+            aw_ji = a[j, i - 1] if i % 2 == 1 else -a[j, i + 1]
+            H[i, j] = d[i, j] + 0.5j * (aw_ij - aw_ji)
+        H[i, i] += tol
+    noise[p] = _cholesky_ok(H, n)
+    if not (by_eig[p] and by_rh[p]):
+        bona[p] = -1
         for k in range(n_pairs):
-            en[p, k] = _log_negativity_pair(M, pairs[k], W, K4, b)
+            en[p, k] = np.nan
+        if keep_v:
+            V[p, :, :] = np.nan
+        return
+    # --- Lyapunov: with X = Zᵀ V Z,  S X + X Sᵀ = −Zᵀ D Z;  V = Z X Zᵀ
+    _matmul(d, Z, T, n)
+    _matmul(Z.T, T, X, n)
+    for i in range(n):
+        for j in range(n):
+            X[i, j] = -X[i, j]
+    _lyapunov_schur(S, blk, X, n, Mx, b)
+    _matmul(X, Z.T, T, n)
+    vmax = 0.0
+    for i in range(n):
+        for j in range(i + 1):
+            acc = 0.0
+            acc2 = 0.0
+            for l in range(n):
+                acc += Z[i, l] * T[l, j]
+                acc2 += Z[j, l] * T[l, i]
+            v = 0.5 * (acc + acc2)
+            M[i, j] = v
+            M[j, i] = v
+            vmax = max(vmax, abs(v))
+    if keep_v:
+        V[p, :, :] = M
+    # --- bona fide: V + iΩ/2 + tol·I > 0
+    tol_v = BONA_FIDE_RTOL * max(1.0, vmax)
+    for i in range(n):
+        for j in range(i + 1):
+            H[i, j] = M[i, j]
+        H[i, i] += tol_v
+        if i % 2 == 1:
+            H[i, i - 1] += -0.5j  # (iΩ/2)[2k+1, 2k] = −i/2
+    bona[p] = 1 if _cholesky_ok(H, n) else 0
+    for k in range(n_pairs):
+        en[p, k] = _log_negativity_pair(M, pairs[k], W, K4, b)
+
+
+@numba.njit(**_JIT)
+def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v):
+    """Points lo..hi-1 of the stacks A, D (N, n, n) (D may hold one matrix shared by every point): fill
+    the output arrays in place."""
+    scr = _scratch(A.shape[1])
+    shared_d = D.shape[0] == 1
+    for p in range(lo, hi):
+        _point(A[p], D[0 if shared_d else p], p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
     return hi - lo
 
 
-_POOL: ThreadPoolExecutor | None = None
+@numba.njit(**_JIT)
+def _paper_drift(q, a):
+    """The drift of the paper's model from its coefficients q (one row of
+    :func:`cascom_sim.models.paper.paper_drift_coefficients`): the layout of
+    :func:`cascom_sim.models.paper.paper_drift` (Eq. 21 as derived from Eq. 8), written in place."""
+    for i in range(8):
+        for j in range(8):
+            a[i, j] = 0.0
+    kap, wm, a_xx, a_yy, jc, js = q[0], q[1], q[2], q[3], q[4], q[5]
+    for j in range(2):
+        k = 1 - j
+        xa, ya, xb, yb = 2 * j, 2 * j + 1, 4 + 2 * j, 5 + 2 * j
+        xk, yk = 2 * k, 2 * k + 1
+        dj, lre, lim = q[6 + j], q[8 + 2 * j], q[9 + 2 * j]
+        a[xa, xa] = -kap
+        a[xa, ya] = dj
+        a[ya, xa] = -dj
+        a[ya, ya] = -kap
+        a[xa, xb] = -lim
+        a[ya, xb] = lre
+        a[yb, xa] = lre
+        a[yb, ya] = lim
+        a[xa, xk] = -jc
+        a[xa, yk] = js
+        a[ya, xk] = -js
+        a[ya, yk] = -jc
+        a[xb, yb] = wm
+        a[yb, xb] = -wm
+        a[yb, yb] = a_yy
+        a[xb, xb] = a_xx
 
 
-def thread_pool() -> ThreadPoolExecutor:
-    """One process-wide pool for the kernels (threads release the GIL inside compiled code)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="cascom-kernel")
-    return _POOL
+@numba.njit(**_JIT)
+def _block_paper(Q, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v):
+    """:func:`_block` for the paper's model with its drift built point by point from the coefficients
+    Q (N, 12) (no stack of drift matrices is ever stored)."""
+    scr = _scratch(8)
+    a = np.empty((8, 8))
+    shared_d = D.shape[0] == 1
+    for p in range(lo, hi):
+        _paper_drift(Q[p], a)
+        _point(a, D[0 if shared_d else p], p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
+    return hi - lo
+
+
+def _outputs(N: int, n: int, n_pairs: int, keep_covariance: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    out = {
+        "max_re_eigenvalue": np.empty(N),
+        "stable_eigenvalues": np.empty(N, dtype=np.bool_),
+        "stable_routh_hurwitz": np.empty(N, dtype=np.bool_),
+        "noise_physical": np.empty(N, dtype=np.bool_),
+        "bona_fide": np.empty(N, dtype=np.int8),
+        "E_N_formal": np.empty((N, n_pairs)),
+    }
+    V = np.empty((N, n, n)) if keep_covariance else np.empty((1, n, n))
+    return out, V
+
+
+def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance):
+    """``block_fn(first, D, pairs, lo, hi, *outputs)`` over the N points in blocks claimed by threads."""
+    D = np.asarray(D, dtype=float)
+    # one diffusion matrix shared by every point (e.g. a sweep over detunings) is passed once, not N times
+    shared = D.ndim == 2 or (N > 1 and D.strides[0] == 0) or D.shape[0] == 1
+    D = np.ascontiguousarray((D if D.ndim == 2 else D[0])[None] if shared else np.broadcast_to(D, (N, n, n)))
+    pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
+    out, V = _outputs(N, n, pairs.shape[0], keep_covariance)
+    args = (out["max_re_eigenvalue"], out["stable_eigenvalues"], out["stable_routh_hurwitz"],
+            out["noise_physical"], out["bona_fide"], out["E_N_formal"], V, keep_covariance)
+    claim_blocks(lambda lo, hi: block_fn(first, D, pairs, lo, hi, *args), N, KERNEL_BLOCK, threads)
+    if keep_covariance:
+        out["covariance"] = V
+    return out
 
 
 def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int = 1,
@@ -695,7 +757,7 @@ def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int 
     pairs : int array, shape (P, 4)
         Quadrature indices (X, Y of the first mode, X, Y of the second) of each pair.
     threads : int
-        Threads to split the points over (results do not depend on it).
+        Threads claiming blocks of :data:`KERNEL_BLOCK` points (results do not depend on it).
     keep_covariance : bool
         Also return V, shape (N, n, n) (NaN where unstable).
 
@@ -707,32 +769,21 @@ def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int 
         unstable) and, if asked, ``covariance``.
     """
     A = np.ascontiguousarray(A, dtype=float)
-    D = np.broadcast_to(np.asarray(D, dtype=float), A.shape)
-    # one diffusion matrix shared by every point (a broadcast view, e.g. a sweep over detunings) is
-    # passed once rather than copied N times
-    D = np.ascontiguousarray(D[:1] if A.shape[0] > 1 and D.strides[0] == 0 else D)
-    pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
-    N, n = A.shape[0], A.shape[-1]
-    out = {
-        "max_re_eigenvalue": np.empty(N),
-        "stable_eigenvalues": np.empty(N, dtype=np.bool_),
-        "stable_routh_hurwitz": np.empty(N, dtype=np.bool_),
-        "noise_physical": np.empty(N, dtype=np.bool_),
-        "bona_fide": np.empty(N, dtype=np.int8),
-        "E_N_formal": np.empty((N, pairs.shape[0])),
-    }
-    V = np.empty((N, n, n)) if keep_covariance else np.empty((1, n, n))
-    args = (out["max_re_eigenvalue"], out["stable_eigenvalues"], out["stable_routh_hurwitz"],
-            out["noise_physical"], out["bona_fide"], out["E_N_formal"], V, keep_covariance)
-    threads = max(1, min(int(threads), N))
-    if threads == 1:
-        _block(A, D, pairs, 0, N, *args)
-    else:
-        edges = np.linspace(0, N, threads + 1).astype(int)
-        futures = [thread_pool().submit(_block, A, D, pairs, int(lo), int(hi), *args)
-                   for lo, hi in zip(edges[:-1], edges[1:])]
-        for f in futures:
-            f.result()
-    if keep_covariance:
-        out["covariance"] = V
-    return out
+    return _run(_block, A, D, pairs, A.shape[0], A.shape[-1], threads, keep_covariance)
+
+
+def paper_points(coefficients: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int = 1,
+                 keep_covariance: bool = False) -> dict[str, np.ndarray]:
+    """:func:`steady_points` for the paper's model, its drift built inside the kernel point by point.
+
+    Parameters
+    ----------
+    coefficients : ndarray, shape (N, 12)
+        :func:`cascom_sim.models.paper.paper_drift_coefficients`; the drift assembled from them is
+        :func:`cascom_sim.models.paper.paper_drift` entry for entry (tested), without storing N 8 × 8
+        matrices.
+    D, pairs, threads, keep_covariance
+        As :func:`steady_points`.
+    """
+    Q = np.ascontiguousarray(coefficients, dtype=float)
+    return _run(_block_paper, Q, D, pairs, Q.shape[0], 8, threads, keep_covariance)

@@ -8,7 +8,6 @@ coordinates, units, every other parameter and the conventions used.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from ..models import build_model
 from ..models.network import NODE_NUMERIC_EXTRAS as NETWORK_NUMERIC_EXTRAS
 from ..parameters import SPECS, ModelOptions, Parameters
 from ..progress import NoProgress
+from .executor import KERNEL_BLOCK, claim_blocks
 from .storage import VARIABLES, parameter_attributes, save_dataset
 
 if TYPE_CHECKING:
@@ -246,6 +246,15 @@ def _evaluate_numpy(params: Parameters, options: ModelOptions, pairs, measures) 
     return out
 
 
+def _kernel_summary(k: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The sweep's outputs from the kernel's: overall stability, and E_N only where V is a state."""
+    stable = k["stable_eigenvalues"] & k["stable_routh_hurwitz"]
+    en = k["E_N_formal"]
+    return {"stable": stable, **{key: k[key] for key in ("stable_eigenvalues", "stable_routh_hurwitz",
+                                                         "max_re_eigenvalue", "noise_physical")},
+            "E_N": np.where(k["bona_fide"][:, None] == 1, en, np.nan), "E_N_formal": en, "bona_fide": k["bona_fide"]}
+
+
 def _kernel_outputs(A: np.ndarray, D: np.ndarray, modes, pairs, measures, threads: int = 1) -> dict[str, np.ndarray]:
     """Stability, physicality, E_N and the other measures of stacked drifts A and diffusions D (N, n, n) by
     the compiled kernel: per-point outputs (N,), per-pair outputs (N, P)."""
@@ -254,11 +263,8 @@ def _kernel_outputs(A: np.ndarray, D: np.ndarray, modes, pairs, measures, thread
     extra = [m for m in measures if m != "E_N"]
     k = steady_points(A, D, np.array([gaussian.pair_indices(pair, modes) for pair in pairs]), threads=threads,
                       keep_covariance=bool(extra))
-    stable = k["stable_eigenvalues"] & k["stable_routh_hurwitz"]
-    en = k["E_N_formal"]
-    out = {"stable": stable, **{key: k[key] for key in ("stable_eigenvalues", "stable_routh_hurwitz",
-                                                         "max_re_eigenvalue", "noise_physical")},
-           "E_N": np.where(k["bona_fide"][:, None] == 1, en, np.nan), "E_N_formal": en, "bona_fide": k["bona_fide"]}
+    out = _kernel_summary(k)
+    stable, en = out["stable"], out["E_N_formal"]
     for name in measure_outputs(extra):
         out[name] = np.full(en.shape, np.nan)
     if extra and np.any(stable):
@@ -378,39 +384,48 @@ def evaluate_network_points(points: dict[str, np.ndarray], network, pair=("b1", 
 #: points per stacked build of networks (:func:`evaluate_network_points`): its temporaries stay ~10 MB
 NETWORK_BLOCK = 2048
 
-
-#: points per call of the compiled kernel (A, D and the outputs of a block stay in a core's cache) and per
-#: stacked batch of the NumPy engine (whose Lyapunov operators take ~10 kB per point)
-KERNEL_BLOCK = 2048
+#: points per stacked batch of the NumPy engine (whose Lyapunov operators take ~10 kB per point)
 NUMPY_BLOCK = 4096
 
 
-def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str, np.ndarray]:
+def _evaluate_paper_compiled(params: Parameters, options: ModelOptions, pairs, threads: int) -> dict[str, np.ndarray]:
+    """The paper's model through the compiled kernel with its drift built inside the kernel: the mean fields
+    and the drift's coefficients are computed once for all the points (vectorized), and no stack of 8 × 8
+    drift matrices is ever made."""
+    from ..models.build import check_computable
+    from ..models.meanfield import mean_fields
+    from ..models.paper import paper_diffusion, paper_drift_coefficients
+    from .kernels import paper_points  # numba is imported only when the kernel is used
+
     n = params.shape[0] if params.shape else 1
-    block = NUMPY_BLOCK if engine == "numpy" else KERNEL_BLOCK
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        mf = mean_fields(params, options)
+        q = np.broadcast_to(paper_drift_coefficients(params, options, mf), (n, 12))
+        D = paper_diffusion(params, options, (n,))
+    check_computable(q, D, params)  # every entry of A is ± a coefficient: the same verdict as on A
+    k = paper_points(q, D, np.array([gaussian.pair_indices(pair) for pair in pairs]), threads=threads)
+    photons = np.broadcast_to(mf.photon_numbers, (n, 2))
+    return {**_kernel_summary(k), "photon_number_1": photons[:, 0], "photon_number_2": photons[:, 1]}
+
+
+def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str, np.ndarray]:
+    if engine == "compiled" and options.model == "paper" and tuple(measures) == ("E_N",):
+        return _evaluate_paper_compiled(params, options, pairs, threads)
+    n = params.shape[0] if params.shape else 1
     evaluate = _evaluate_numpy if engine == "numpy" else _evaluate_compiled
-    starts = range(0, n, block)
-    if len(starts) == 1:
-        return evaluate(params, options, pairs, measures)
     if engine == "numpy":
-        threads = 1
-    parts: list = [None] * len(starts)
-    claim = itertools.count()  # blocks are claimed one at a time (next() on it is atomic under the GIL)
-
-    def work():
-        # dynamic scheduling: stable points cost more than unstable ones, so equal shares would not balance
-        while (k := next(claim)) < len(starts):
-            lo = starts[k]
-            parts[k] = evaluate(_slice_points(params, slice(lo, lo + block)), options, pairs, measures)
-
-    threads = max(1, min(int(threads), len(starts)))
-    if threads == 1:
-        work()
+        block, threads = NUMPY_BLOCK, 1
     else:
-        from .kernels import thread_pool
+        block = KERNEL_BLOCK
+    if n <= block:
+        return evaluate(params, options, pairs, measures)
+    starts = range(0, n, block)
+    parts: list = [None] * len(starts)
 
-        for f in [thread_pool().submit(work) for _ in range(threads)]:
-            f.result()
+    def work(lo, hi):
+        parts[lo // block] = evaluate(_slice_points(params, slice(lo, hi)), options, pairs, measures)
+
+    claim_blocks(work, n, block, threads)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
