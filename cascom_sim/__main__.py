@@ -1,5 +1,3 @@
-import sys
+from .cli.app import run
 
-from .cli.app import main
-
-sys.exit(main())
+run()

@@ -218,6 +218,19 @@ class Parameters:
             raise ParameterError(name, changes[name], "a parameter name among " + ", ".join(self.names()))
         return dataclasses.replace(self, **changes)
 
+    def take(self, points) -> Parameters:
+        """The points ``points`` (a slice or indices) of a 1-D stack of points (fields of shape (N,) or
+        scalars).
+
+        Not validated again (every value was when this object was made): a block of a sweep costs
+        microseconds instead of the ~0.4 ms of a full validation.
+        """
+        out = object.__new__(Parameters)
+        for name in self.names():
+            v = getattr(self, name)
+            object.__setattr__(out, name, v[points] if np.ndim(v) == 1 else v)
+        return out
+
     @classmethod
     def from_mapping(cls, values: dict[str, Any], base: Parameters | None = None) -> Parameters:
         """Build from a name → value mapping, rejecting unknown names."""

@@ -81,6 +81,22 @@ def test_module_entry_point_exit_code_and_no_traceback():
     assert r.stderr.strip().count("\n") == 0 and "allowed 0 ≤ eta ≤ 1" in r.stderr
 
 
+def test_module_entry_point_flushes_its_output_and_file_before_its_quick_exit(tmp_path):
+    """The executable ends with os._exit after the command: its JSON on a pipe, its NetCDF file and its exit
+    code must all be complete."""
+    import xarray as xr
+
+    out = tmp_path / "s.nc"
+    r = subprocess.run([sys.executable, "-m", "cascom_sim", "sweep", "--x", "detuning=0.5:2.5:300", "--y",
+                        "dtheta_pi=0:2:300", "--out", str(out), "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["points"] == 90_000
+    ds = xr.open_dataset(out, engine="scipy")
+    assert ds["stable"].shape == (300, 300) and int(ds["stable"].sum()) == 0
+
+
 def test_sweep_writes_netcdf_and_plot(capsys, tmp_path):
     import xarray as xr
 

@@ -234,32 +234,61 @@ def test_blocks_claimed_by_threads_do_not_change_results():
 
 
 @pytest.mark.parametrize("units", ["consistent", "literal"])
+@pytest.mark.parametrize("coupling", ["paper", "standard"])
 @pytest.mark.parametrize("bath", ["paper", "brownian"])
-def test_paper_drift_built_in_the_kernel(units, bath):
-    """The paper's drift laid out inside the kernel from its coefficients is paper_drift entry for entry,
-    and the sweep path that uses it gives the same outputs, bit for bit, as the kernel on stacked A."""
+def test_paper_model_built_in_the_kernel(units, coupling, bath):
+    """The kernel's own mean fields and drift of the paper's model (used by sweeps) against the NumPy
+    model: drift coefficients and photon numbers to 1e-13 relative, the layout entry for entry, and the
+    sweep outputs against the kernel on stacked A: flags identical, numbers to rounding."""
     from cascom_sim.models.meanfield import mean_fields
     from cascom_sim.models.paper import paper_drift, paper_drift_coefficients
-    from cascom_sim.runs.kernels import _paper_drift
+    from cascom_sim.runs.kernels import _paper_coefficients, _paper_drift, paper_inputs
     from cascom_sim.runs.sweep import _evaluate_compiled, _evaluate_paper_compiled
 
-    rng = np.random.default_rng(zlib.crc32(f"{units}-{bath}".encode()))
-    opts = ModelOptions(units=units, coupling="standard" if bath == "brownian" else "paper", bath=bath)
+    rng = np.random.default_rng(zlib.crc32(f"{units}-{coupling}-{bath}".encode()))
+    opts = ModelOptions(units=units, coupling=coupling, bath=bath)
     if units == "consistent":
         pts = _random_points(SINGLE_CAVITY_ENTANGLED.replace(eta=0.5), rng, detuning=(0.5, 1.5),
-                             phi_pi=(0.0, 2.0), dtheta_pi=(0.0, 2.0), temperature=(0.01, 1.0))
+                             phi_pi=(0.0, 2.0), dtheta_pi=(0.0, 2.0), temperature=(0.01, 1.0), power=(1e-3, 5e-2))
     else:  # the paper's parameters, where the literal reading has stable points
         pts = _random_points(Parameters(eta=0.3), rng, detuning=(0.5, 2.5), phi_pi=(0.45, 0.55),
-                             dtheta_pi=(0.0, 2.0), temperature=(0.01, 1.0))
+                             dtheta_pi=(0.0, 2.0), temperature=(0.01, 1.0), eta=(0.0, 1.0))
     mf = mean_fields(pts, opts)
-    q, A = paper_drift_coefficients(pts, opts, mf), paper_drift(pts, opts, mf)
-    a = np.empty((8, 8))
+    q_ref, A = paper_drift_coefficients(pts, opts, mf), paper_drift(pts, opts, mf)
+    X = paper_inputs(pts, coupling)
+    q, a = np.empty(12), np.empty((8, 8))
     for k in range(N):
-        _paper_drift(q[k], a)
+        photons = _paper_coefficients(X[k], units == "literal", bath == "brownian", q)
+        scale = np.max(np.abs(q_ref[k]))
+        np.testing.assert_allclose(q, q_ref[k], rtol=1e-13, atol=1e-13 * scale)
+        np.testing.assert_allclose(photons, mf.photon_numbers[k], rtol=1e-13)
+        _paper_drift(q_ref[k], a)
         np.testing.assert_array_equal(a, A[k])
     fused = _evaluate_paper_compiled(pts, opts, PAIRS, threads=2)
     stacked = _evaluate_compiled(pts, opts, PAIRS, ("E_N",))
     assert fused.keys() == stacked.keys()
+    scale = np.max(np.abs(q_ref), axis=-1)
     for key in fused:
-        np.testing.assert_array_equal(fused[key], stacked[key], err_msg=key)
+        if key == "max_re_eigenvalue":  # as the kernel against LAPACK: to 1e-12 of the largest rate
+            assert np.all(np.abs(fused[key] - stacked[key]) <= 1e-12 * scale)
+        elif key.startswith("photon_number"):
+            np.testing.assert_allclose(fused[key], stacked[key], rtol=1e-13, err_msg=key)
+        elif fused[key].dtype.kind == "f":  # E_N: as in _compare (ν₋ amplifies rounding near a singular V)
+            np.testing.assert_allclose(fused[key], stacked[key], rtol=1e-9, atol=1e-12, err_msg=key)
+        else:
+            np.testing.assert_array_equal(fused[key], stacked[key], err_msg=key)
     assert np.any(fused["stable"]) and np.any(~fused["stable"])
+
+
+def test_paper_model_in_the_kernel_refuses_rates_as_build_model_does():
+    """Rates that would overflow the linear algebra are refused with build_model's message, not computed."""
+    from cascom_sim.errors import ParameterError
+    from cascom_sim.models.build import RATE_LIMIT
+
+    # each value in its own range, together they overflow (the robustness suite's case), at one of three points
+    pts = Parameters(mass=1e-35, omega_m=1e-3, length=1e-15).replace(detuning=np.array([1.0, 1.1, 1.2]))
+    with pytest.raises(ParameterError, match="representable") as caught:
+        build_model(pts, ModelOptions())
+    with pytest.raises(ParameterError) as fused:
+        evaluate_points(pts, ModelOptions())
+    assert str(fused.value) == str(caught.value) and f"{RATE_LIMIT:.0e}" in str(fused.value)

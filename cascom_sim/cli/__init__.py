@@ -1,5 +1,5 @@
 """The ``cascom`` command line: one module per subcommand, on top of the public API."""
 
-from .app import main
+from .app import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

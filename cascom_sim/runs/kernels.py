@@ -704,16 +704,69 @@ def _paper_drift(q, a):
         a[xb, xb] = a_xx
 
 
+#: per-point inputs of :func:`_paper_coefficients` (rad/s, rad, s⁻¹), in this order
+PAPER_INPUTS = ("kappa_rad", "omega_m_rad", "gamma_m_rad", "g0", "eta", "phi", "theta1", "epsilon", "delta")
+
+
 @numba.njit(**_JIT)
-def _block_paper(Q, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v):
-    """:func:`_block` for the paper's model with its drift built point by point from the coefficients
-    Q (N, 12) (no stack of drift matrices is ever stored)."""
+def _paper_coefficients(x, literal, brownian, q):
+    """The drift coefficients of the paper's model at one point (the columns of
+    :func:`cascom_sim.models.paper.paper_drift_coefficients`) from its inputs x (:data:`PAPER_INPUTS`):
+    the mean fields of Eq. (16) as :func:`cascom_sim.models.meanfield.solve_cavity_fields` solves them
+    (pumps ε e^{−iθ1} and ε, fed-through factor F = √η, or √(2ηκ) in the literal reading, cavity coupling
+    K = 2κ√η e^{iφ}, effective detuning Δ in both cavities), then Λ_j = 2 g0 α_j.  Returns the photon
+    numbers |α_1|², |α_2|²."""
+    kap, wm, gm, g0, eta, phi, th1, eps, delta = x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8]
+    phase = np.exp(1j * phi)
+    d1 = eps * np.exp(-1j * th1)
+    d2 = eps + 0j
+    f = np.sqrt(2.0 * eta * kap) if literal else np.sqrt(eta)
+    s1 = d1 + f * d2 * phase
+    s2 = d2 + f * d1 * phase
+    k = 2.0 * kap * np.sqrt(eta) * phase
+    c = 1j * delta + kap
+    det = c * c - k * k
+    a1 = (c * s1 - k * s2) / det
+    a2 = (c * s2 - k * s1) / det
+    amp = 2.0 * kap * np.sqrt(eta)
+    q[0] = kap
+    q[1] = wm
+    q[2] = 0.0 if brownian else -gm
+    q[3] = -gm
+    q[4] = amp * np.cos(phi)
+    q[5] = amp * np.sin(phi)
+    q[6] = delta
+    q[7] = delta
+    q[8] = 2.0 * g0 * a1.real
+    q[9] = 2.0 * g0 * a1.imag
+    q[10] = 2.0 * g0 * a2.real
+    q[11] = 2.0 * g0 * a2.imag
+    return abs(a1) ** 2, abs(a2) ** 2
+
+
+@numba.njit(**_JIT)
+def _block_paper(X, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, literal, brownian,
+                 photons, rate):
+    """:func:`_block` for the paper's model, built point by point from its inputs X (N, 9)
+    (:data:`PAPER_INPUTS`): no stack of drift matrices is ever stored.  Also fills the photon numbers
+    (N, 2) and each point's largest rate max(max|A|, √max|D|) (N,), for the caller's overflow check."""
     scr = _scratch(8)
     a = np.empty((8, 8))
+    q = np.empty(12)
     shared_d = D.shape[0] == 1
     for p in range(lo, hi):
-        _paper_drift(Q[p], a)
-        _point(a, D[0 if shared_d else p], p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
+        n1, n2 = _paper_coefficients(X[p], literal, brownian, q)
+        photons[p, 0] = n1
+        photons[p, 1] = n2
+        _paper_drift(q, a)
+        d = D[0 if shared_d else p]
+        big = 0.0
+        for i in range(12):
+            big = max(big, abs(q[i]))
+        for i in range(8):
+            big = max(big, np.sqrt(abs(d[i, i])))
+        rate[p] = big if big == big else np.inf  # NaN (e.g. 0/0) counts as not computable
+        _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
     return hi - lo
 
 
@@ -730,17 +783,30 @@ def _outputs(N: int, n: int, n_pairs: int, keep_covariance: bool) -> tuple[dict[
     return out, V
 
 
-def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance):
-    """``block_fn(first, D, pairs, lo, hi, *outputs)`` over the N points in blocks claimed by threads."""
+def _plain(x: np.ndarray) -> np.ndarray:
+    """x as a C-contiguous, writable float array: numba compiles (and caches) one version of a kernel per
+    array type, and a read-only view (e.g. from ``np.broadcast_to``) is another type."""
+    x = np.ascontiguousarray(x, dtype=float)
+    return x if x.flags.writeable else x.copy()
+
+
+def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), extra_out=()):
+    """``block_fn(first[lo:hi], D, pairs, 0, hi − lo, *outputs[lo:hi], *extra, *extra_out[lo:hi])`` over
+    the N points, in blocks of :data:`KERNEL_BLOCK` claimed by threads."""
     D = np.asarray(D, dtype=float)
     # one diffusion matrix shared by every point (e.g. a sweep over detunings) is passed once, not N times
     shared = D.ndim == 2 or (N > 1 and D.strides[0] == 0) or D.shape[0] == 1
-    D = np.ascontiguousarray((D if D.ndim == 2 else D[0])[None] if shared else np.broadcast_to(D, (N, n, n)))
+    D = _plain((D if D.ndim == 2 else D[0])[None] if shared else np.broadcast_to(D, (N, n, n)))
     pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
     out, V = _outputs(N, n, pairs.shape[0], keep_covariance)
-    args = (out["max_re_eigenvalue"], out["stable_eigenvalues"], out["stable_routh_hurwitz"],
-            out["noise_physical"], out["bona_fide"], out["E_N_formal"], V, keep_covariance)
-    claim_blocks(lambda lo, hi: block_fn(first, D, pairs, lo, hi, *args), N, KERNEL_BLOCK, threads)
+    per_point = [out[k] for k in ("max_re_eigenvalue", "stable_eigenvalues", "stable_routh_hurwitz",
+                                  "noise_physical", "bona_fide", "E_N_formal")]
+
+    def work(lo, hi):
+        block_fn(first[lo:hi], D if shared else D[lo:hi], pairs, 0, hi - lo, *[a[lo:hi] for a in per_point],
+                 V[lo:hi] if keep_covariance else V, keep_covariance, *extra, *[a[lo:hi] for a in extra_out])
+
+    claim_blocks(work, N, KERNEL_BLOCK, threads)
     if keep_covariance:
         out["covariance"] = V
     return out
@@ -768,22 +834,47 @@ def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int 
         (bool, (N,)), ``bona_fide`` (int8: 1, 0, −1 where unstable), ``E_N_formal`` (N, P; NaN where
         unstable) and, if asked, ``covariance``.
     """
-    A = np.ascontiguousarray(A, dtype=float)
+    A = _plain(A)
     return _run(_block, A, D, pairs, A.shape[0], A.shape[-1], threads, keep_covariance)
 
 
-def paper_points(coefficients: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int = 1,
-                 keep_covariance: bool = False) -> dict[str, np.ndarray]:
-    """:func:`steady_points` for the paper's model, its drift built inside the kernel point by point.
+def paper_points(inputs: np.ndarray, D: np.ndarray, pairs: np.ndarray, units: str = "consistent",
+                 bath: str = "paper", threads: int = 1, keep_covariance: bool = False) -> dict[str, np.ndarray]:
+    """:func:`steady_points` for the paper's model, built inside the kernel point by point.
 
     Parameters
     ----------
-    coefficients : ndarray, shape (N, 12)
-        :func:`cascom_sim.models.paper.paper_drift_coefficients`; the drift assembled from them is
-        :func:`cascom_sim.models.paper.paper_drift` entry for entry (tested), without storing N 8 × 8
-        matrices.
+    inputs : ndarray, shape (N, 9)
+        Each point's :data:`PAPER_INPUTS` (see :func:`paper_inputs`).  The kernel solves the mean fields
+        and lays out the drift itself (:func:`_paper_coefficients`, :func:`_paper_drift`; tested against
+        :func:`cascom_sim.models.paper.paper_drift` on random points of every reading), without storing N
+        8 × 8 matrices.
     D, pairs, threads, keep_covariance
         As :func:`steady_points`.
+    units, bath
+        The readings of :class:`cascom_sim.parameters.ModelOptions` (the coupling reading is in g0).
+
+    Returns
+    -------
+    dict
+        As :func:`steady_points`, with ``photon_numbers`` (N, 2) and ``rate`` (N,), each point's
+        max(max|A|, √max|D|) (inf where not finite).
     """
-    Q = np.ascontiguousarray(coefficients, dtype=float)
-    return _run(_block_paper, Q, D, pairs, Q.shape[0], 8, threads, keep_covariance)
+    X = _plain(inputs)
+    N = X.shape[0]
+    photons, rate = np.empty((N, 2)), np.empty(N)
+    out = _run(_block_paper, X, D, pairs, N, 8, threads, keep_covariance, (units == "literal", bath == "brownian"),
+               (photons, rate))
+    return {**out, "photon_numbers": photons, "rate": rate}
+
+
+def paper_inputs(params, coupling: str = "paper") -> np.ndarray:
+    """The :data:`PAPER_INPUTS` of a stack of points, shape (N, 9), from
+    :class:`cascom_sim.parameters.Parameters` with fields of shape (N,) or scalars, in the ``coupling``
+    reading of g0."""
+    n = params.shape[0] if params.shape else 1
+    X = np.empty((n, len(PAPER_INPUTS)))
+    for k, name in enumerate(PAPER_INPUTS):
+        X[:, k] = params.g0(coupling) if name == "g0" else getattr(params, name)
+    return X
+

@@ -281,8 +281,7 @@ def _evaluate_compiled(params: Parameters, options: ModelOptions, pairs, measure
 
 
 def _slice_points(params: Parameters, s: slice) -> Parameters:
-    return params.replace(**{name: getattr(params, name)[s] for name in params.names()
-                             if np.ndim(getattr(params, name)) == 1})
+    return params.take(s)
 
 
 #: Outputs of :func:`evaluate_points` that belong to a point (the rest have one value per pair).
@@ -388,29 +387,32 @@ NETWORK_BLOCK = 2048
 NUMPY_BLOCK = 4096
 
 
-def _evaluate_paper_compiled(params: Parameters, options: ModelOptions, pairs, threads: int) -> dict[str, np.ndarray]:
-    """The paper's model through the compiled kernel with its drift built inside the kernel: the mean fields
-    and the drift's coefficients are computed once for all the points (vectorized), and no stack of 8 × 8
-    drift matrices is ever made."""
-    from ..models.build import check_computable
-    from ..models.meanfield import mean_fields
-    from ..models.paper import paper_diffusion, paper_drift_coefficients
-    from .kernels import paper_points  # numba is imported only when the kernel is used
+def _evaluate_paper_compiled(params: Parameters, options: ModelOptions, pairs,
+                             threads: int) -> dict[str, np.ndarray] | None:
+    """The paper's model through the compiled kernel, which solves each point's mean fields and lays out its
+    drift itself (:func:`cascom_sim.runs.kernels.paper_points`): no stack of 8 × 8 drift matrices is made,
+    and the threads need no Python between blocks."""
+    from ..models.build import RATE_LIMIT
+    from ..models.paper import paper_diffusion
+    from .kernels import paper_inputs, paper_points  # numba is imported only when the kernel is used
 
     n = params.shape[0] if params.shape else 1
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        mf = mean_fields(params, options)
-        q = np.broadcast_to(paper_drift_coefficients(params, options, mf), (n, 12))
-        D = paper_diffusion(params, options, (n,))
-    check_computable(q, D, params)  # every entry of A is ± a coefficient: the same verdict as on A
-    k = paper_points(q, D, np.array([gaussian.pair_indices(pair) for pair in pairs]), threads=threads)
-    photons = np.broadcast_to(mf.photon_numbers, (n, 2))
+        X = paper_inputs(params, options.coupling)
+    k = paper_points(X, paper_diffusion(params, options, (n,)),
+                     np.array([gaussian.pair_indices(pair) for pair in pairs]), options.units, options.bath,
+                     threads=threads)
+    if not np.all(k["rate"] <= RATE_LIMIT):
+        return None  # rates the linear algebra cannot survive: the stacked path refuses them with its message
+    photons = k["photon_numbers"]
     return {**_kernel_summary(k), "photon_number_1": photons[:, 0], "photon_number_2": photons[:, 1]}
 
 
 def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str, np.ndarray]:
     if engine == "compiled" and options.model == "paper" and tuple(measures) == ("E_N",):
-        return _evaluate_paper_compiled(params, options, pairs, threads)
+        out = _evaluate_paper_compiled(params, options, pairs, threads)
+        if out is not None:
+            return out
     n = params.shape[0] if params.shape else 1
     evaluate = _evaluate_numpy if engine == "numpy" else _evaluate_compiled
     if engine == "numpy":
