@@ -375,18 +375,25 @@ def _schur(H, Z, wr, wi, blk, n, want_z):
                     H[i, i - 3] = 0.0
             for k in range(m, n):
                 notlast = k != n - 1
+                ss = p * p + q * q + r * r
                 if k != m:
                     p = H[k, k - 1]
                     q = H[k + 1, k - 1]
                     r = H[k + 2, k - 1] if notlast else 0.0
-                    x = abs(p) + abs(q) + abs(r)
-                    if x == 0.0:
-                        continue
-                    inv = 1.0 / x
-                    p *= inv
-                    q *= inv
-                    r *= inv
-                s = np.sqrt(p * p + q * q + r * r)
+                    ss = p * p + q * q + r * r
+                    x = 1.0
+                    # EISPACK scales (p, q, r) by |p| + |q| + |r| against over- and underflow; that division
+                    # is on the bulge chase's critical path, so it is done only where the squares need it
+                    if not 1e-280 < ss < 1e280:
+                        x = abs(p) + abs(q) + abs(r)
+                        if x == 0.0:
+                            continue
+                        inv = 1.0 / x
+                        p *= inv
+                        q *= inv
+                        r *= inv
+                        ss = p * p + q * q + r * r
+                s = np.sqrt(ss)
                 if p < 0:
                     s = -s
                 if s != 0.0:
