@@ -12,7 +12,9 @@ from ..progress import NoProgress, TqdmProgress
 from ..runs.sweep import (
     ENGINES,
     MAX_NETWORK_POINTS,
+    NETWORK_BUILD_SECONDS,
     Axis,
+    format_duration,
     normalize_pairs,
     run_sweep,
 )
@@ -144,6 +146,7 @@ def register(sub, common) -> None:
                    help="per-point evaluation: compiled kernel (default) or the NumPy reference")
     p.add_argument("--max-points", type=float, default=MAX_NETWORK_POINTS, metavar="N",
                    help="with --model-file: refuse sweeps of more points than this (each builds its network, "
-                        f"~1 ms; default {MAX_NETWORK_POINTS:.0e}, about 17 min)")
+                        f"~{NETWORK_BUILD_SECONDS * 1e6:.0f} µs; default {MAX_NETWORK_POINTS:.0e}, about "
+                        f"{format_duration(MAX_NETWORK_POINTS * NETWORK_BUILD_SECONDS)})")
     add_execution_arguments(p)
     p.set_defaults(func=cmd_sweep)
