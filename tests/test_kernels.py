@@ -292,3 +292,26 @@ def test_paper_model_in_the_kernel_refuses_rates_as_build_model_does():
     with pytest.raises(ParameterError) as fused:
         evaluate_points(pts, ModelOptions())
     assert str(fused.value) == str(caught.value) and f"{RATE_LIMIT:.0e}" in str(fused.value)
+
+
+def test_first_kernel_load_leaves_scipy_and_numba_blas_usable():
+    """The first kernel load skips numba's scipy.linalg probe (see kernels._first_load); afterwards nothing of
+    it remains: scipy.linalg imports, and numba code using BLAS (np.dot) still compiles and is right."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, numpy as np
+from cascom_sim.runs.kernels import steady_points
+out = steady_points(-np.eye(4)[None], np.eye(4), np.array([[0, 1, 2, 3]]))
+assert out["stable_eigenvalues"][0] and 'scipy.linalg.cython_blas' not in sys.modules
+import numba
+f = numba.njit(lambda a, b: (np.dot(a, b), np.convolve(a, b)))
+d, c = f(np.arange(3.0), np.ones(3))
+assert d == 3.0 and np.allclose(c, [0, 1, 3, 3, 2])
+import scipy.linalg
+assert np.allclose(scipy.linalg.solve(2 * np.eye(2), np.ones(2)), 0.5)
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

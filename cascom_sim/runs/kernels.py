@@ -36,6 +36,9 @@ Commun. ACM 15, 820 (1972); B. T. Smith et al., Matrix Eigensystem Routines — 
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import numba
 import numpy as np
 
@@ -797,6 +800,30 @@ def _plain(x: np.ndarray) -> np.ndarray:
     return x if x.flags.writeable else x.copy()
 
 
+_LOADED = False
+
+
+@contextlib.contextmanager
+def _first_load():
+    """numba's first compilation or cache load in a process imports scipy.linalg (~0.25 s, a tenth of a
+    10⁶-point sweep) only to learn whether BLAS exists for its own ``np.convolve``/``np.correlate``; these
+    kernels use no BLAS.  While they load, ``scipy.linalg.cython_blas`` is marked absent (``None`` in
+    ``sys.modules``, Python's documented way) unless scipy.linalg is already imported: numba then takes its
+    pure inner product there, and still imports scipy.linalg wherever else it needs BLAS (``np.dot``,
+    ``np.linalg``), which this does not touch."""
+    global _LOADED
+    name = "scipy.linalg.cython_blas"
+    mark = not _LOADED and "scipy.linalg" not in sys.modules and name not in sys.modules
+    if mark:
+        sys.modules[name] = None
+    try:
+        yield
+    finally:
+        _LOADED = True
+        if mark and sys.modules.get(name, 0) is None:
+            del sys.modules[name]
+
+
 def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), extra_out=()):
     """``block_fn(first[lo:hi], D, pairs, 0, hi − lo, *outputs[lo:hi], *extra, *extra_out[lo:hi])`` over
     the N points, in blocks of :data:`KERNEL_BLOCK` claimed by threads."""
@@ -813,7 +840,11 @@ def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), ex
         block_fn(first[lo:hi], D if shared else D[lo:hi], pairs, 0, hi - lo, *[a[lo:hi] for a in per_point],
                  V[lo:hi] if keep_covariance else V, keep_covariance, *extra, *[a[lo:hi] for a in extra_out])
 
-    claim_blocks(work, N, KERNEL_BLOCK, threads)
+    if _LOADED:
+        claim_blocks(work, N, KERNEL_BLOCK, threads)
+    else:
+        with _first_load():
+            claim_blocks(work, N, KERNEL_BLOCK, threads)
     if keep_covariance:
         out["covariance"] = V
     return out
