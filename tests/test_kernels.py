@@ -14,7 +14,7 @@ from cascom_sim.gaussian.stability import max_real_eigenvalue, stable_by_eigenva
 from cascom_sim.models import build_model, drift_and_diffusion
 from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED
 from cascom_sim.runs.kernels import steady_points
-from cascom_sim.runs.sweep import Axis, evaluate_points, run_sweep
+from cascom_sim.runs.sweep import ENGINES, Axis, evaluate_points, run_sweep
 
 PAIRS = (("b1", "b2"), ("a1", "b1"), ("a2", "b2"))
 N = 400
@@ -292,6 +292,26 @@ def test_paper_model_in_the_kernel_refuses_rates_as_build_model_does():
     with pytest.raises(ParameterError) as fused:
         evaluate_points(pts, ModelOptions())
     assert str(fused.value) == str(caught.value) and f"{RATE_LIMIT:.0e}" in str(fused.value)
+
+
+def test_paper_model_in_the_kernel_refuses_singular_mean_fields_as_build_model_does():
+    """At η = 1/4, Δ = 0, φ = 0 (θ1 = 0) the mean-field equations are singular (det = (iΔ + κ)² − K² = 0
+    exactly): the kernel neither raises numba's ZeroDivisionError nor computes a NaN drift, it reports the
+    rate as not finite, and the sweep refuses the point with build_model's message, as the NumPy engine does."""
+    from cascom_sim.errors import ParameterError
+    from cascom_sim.models.paper import paper_diffusion
+    from cascom_sim.runs.kernels import paper_inputs, paper_points
+
+    pts = Parameters(detuning=0.0, phi_pi=0.0, dtheta_pi=0.0).replace(eta=np.array([0.5, 0.25, 0.75]))
+    k = paper_points(paper_inputs(pts), paper_diffusion(pts, ModelOptions(), (3,)),
+                     np.array([gaussian.pair_indices(p) for p in PAIRS]))
+    np.testing.assert_array_equal(np.isfinite(k["rate"]), [True, False, True])
+    with pytest.raises(ParameterError, match="representable") as caught:
+        build_model(pts, ModelOptions())
+    for engine in ENGINES:
+        with pytest.raises(ParameterError) as refused:
+            evaluate_points(pts, ModelOptions(), engine=engine)
+        assert str(refused.value) == str(caught.value)
 
 
 def test_first_kernel_load_leaves_scipy_and_numba_blas_usable():

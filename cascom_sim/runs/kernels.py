@@ -736,8 +736,12 @@ def _paper_coefficients(x, literal, brownian, q):
     k = 2.0 * kap * np.sqrt(eta) * phase
     c = 1j * delta + kap
     det = c * c - k * k
-    a1 = (c * s1 - k * s2) / det
-    a2 = (c * s2 - k * s1) / det
+    if det == 0:  # singular mean-field equations (e.g. η = 1/4, Δ = 0, φ = 0): numba's complex division
+        # would raise ZeroDivisionError; NaN fields make the rate NaN, and the caller falls back to the refusal
+        a1 = a2 = complex(np.nan, np.nan)
+    else:
+        a1 = (c * s1 - k * s2) / det
+        a2 = (c * s2 - k * s1) / det
     amp = 2.0 * kap * np.sqrt(eta)
     q[0] = kap
     q[1] = wm
@@ -770,12 +774,15 @@ def _block_paper(X, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V,
         photons[p, 1] = n2
         _paper_drift(q, a)
         d = D[0 if shared_d else p]
+        # NaN (e.g. 0/0) counts as not computable; numba's max(x, nan) is x, so NaN is caught entry by entry
         big = 0.0
         for i in range(12):
-            big = max(big, abs(q[i]))
+            v = abs(q[i])
+            big = max(big, v) if v == v else np.inf
         for i in range(8):
-            big = max(big, np.sqrt(abs(d[i, i])))
-        rate[p] = big if big == big else np.inf  # NaN (e.g. 0/0) counts as not computable
+            v = np.sqrt(abs(d[i, i]))
+            big = max(big, v) if v == v else np.inf
+        rate[p] = big
         _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
     return hi - lo
 
