@@ -335,3 +335,34 @@ print("ok")
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_first_kernel_load_does_not_break_imports_of_other_threads():
+    """The scipy.linalg mark of kernels._first_load is process-wide: while another thread exists it is not
+    set, so that thread's ``import scipy.linalg`` during the load succeeds (it failed with
+    ModuleNotFoundError while the mark was set)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, threading, time, numpy as np
+from cascom_sim.runs import kernels
+assert "scipy.linalg" not in sys.modules
+seen = []
+def other():  # waits until the mark is set (or the load is over), then imports
+    while not kernels._LOADED and sys.modules.get("scipy.linalg.cython_blas", 0) is not None:
+        time.sleep(1e-4)
+    try:
+        import scipy.linalg
+        seen.append("ok")
+    except ImportError as exc:
+        seen.append(repr(exc))
+t = threading.Thread(target=other)
+t.start()
+out = kernels.steady_points(-np.eye(4)[None], np.eye(4), np.array([[0, 1, 2, 3]]))
+t.join()
+assert out["stable_eigenvalues"][0]
+print(seen[0])
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.stdout, r.stderr)

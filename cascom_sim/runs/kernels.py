@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 
 import numba
 import numpy as np
@@ -817,10 +818,14 @@ def _first_load():
     kernels use no BLAS.  While they load, ``scipy.linalg.cython_blas`` is marked absent (``None`` in
     ``sys.modules``, Python's documented way) unless scipy.linalg is already imported: numba then takes its
     pure inner product there, and still imports scipy.linalg wherever else it needs BLAS (``np.dot``,
-    ``np.linalg``), which this does not touch."""
+    ``np.linalg``), which this does not touch.
+
+    Only while this is the process's only thread (e.g. the command line): the mark is process-wide, and
+    another thread importing scipy.linalg during the load would fail with ModuleNotFoundError."""
     global _LOADED
     name = "scipy.linalg.cython_blas"
-    mark = not _LOADED and "scipy.linalg" not in sys.modules and name not in sys.modules
+    mark = (not _LOADED and threading.active_count() == 1 and "scipy.linalg" not in sys.modules
+            and name not in sys.modules)
     if mark:
         sys.modules[name] = None
     try:
