@@ -588,12 +588,6 @@ def _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, sc
         for j in range(n):
             scale = max(scale, abs(a[i, j]))
             scale_d = max(scale_d, abs(d[i, j]))
-    scale = 0.0
-    scale_d = 0.0
-    for i in range(n):
-        for j in range(n):
-            scale = max(scale, abs(a[i, j]))
-            scale_d = max(scale_d, abs(d[i, j]))
     # --- Hessenberg form A = L S L⁻¹ by elimination; its characteristic polynomial is A's
     for i in range(n):
         for j in range(n):
