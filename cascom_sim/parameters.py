@@ -219,16 +219,17 @@ class Parameters:
         return dataclasses.replace(self, **changes)
 
     def take(self, points) -> Parameters:
-        """The points ``points`` (a slice or indices) of a 1-D stack of points (fields of shape (N,) or
-        scalars).
+        """The points ``points`` (a slice or indices) of a 1-D stack of N points (fields of shape (N,), or
+        scalars or shape (1,), which broadcast and are kept as they are).
 
         Not validated again (every value was when this object was made): a block of a sweep costs
         microseconds instead of the ~0.4 ms of a full validation.
         """
-        out = object.__new__(Parameters)
+        n = self.shape[0] if self.shape else 1
+        out = object.__new__(type(self))
         for name in self.names():
             v = getattr(self, name)
-            object.__setattr__(out, name, v[points] if np.ndim(v) == 1 else v)
+            object.__setattr__(out, name, v[points] if np.ndim(v) == 1 and len(v) == n else v)
         return out
 
     @classmethod

@@ -85,3 +85,19 @@ def test_load_config(tmp_path):
         load_config(f)
     with pytest.raises(ParameterError, match="config"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_take_is_the_validated_slice_and_keeps_broadcasting_fields():
+    """Parameters.take (no re-validation) gives the fields replace() would, for a slice and for indices;
+    scalars and fields of shape (1,) broadcast over the stack and are kept as they are (a (1,) field sliced
+    at 2048:4096 used to become empty)."""
+    n = 10
+    p = Parameters(detuning=np.linspace(0.5, 1.5, n), phi_pi=np.array([0.3]), eta=0.7)
+    for points in (slice(3, 8), np.array([9, 0, 4, 4])):
+        got = p.take(points)
+        want = p.replace(detuning=p.detuning[points])
+        assert got.shape == want.shape == (len(p.detuning[points]),)
+        for name in p.names():
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    one = Parameters(detuning=np.array([1.2]), phi_pi=np.array([0.3]))  # a stack of one point
+    np.testing.assert_array_equal(one.take(np.array([0, 0, 0])).detuning, [1.2, 1.2, 1.2])

@@ -1,7 +1,8 @@
 import numpy as np
+import pytest
 
 from cascom_sim import ModelOptions, Parameters, steady_state
-from cascom_sim.runs.sweep import Axis, run_sweep
+from cascom_sim.runs.sweep import ENGINES, Axis, evaluate_points, run_sweep
 
 
 def test_sweep_matches_pointwise_steady_state():
@@ -39,3 +40,18 @@ def test_chunking_does_not_change_results():
     b = run_sweep(axes, base=Parameters(eta=0.2, phi_pi=0.3), chunk=1000).dataset
     for k in ("E_N_formal", "stable", "max_re_eigenvalue"):
         np.testing.assert_array_equal(a[k].values, b[k].values)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_field_of_shape_one_broadcasts_over_blocks(engine):
+    """A field of shape (1,) in a stack of more points than one block (blocks are cut by Parameters.take)
+    gives the results of the same value as a scalar, bit for bit (it used to be sliced to nothing)."""
+    from cascom_sim.runs.sweep import KERNEL_BLOCK, NUMPY_BLOCK
+
+    phi = np.linspace(0.0, 2.0, (KERNEL_BLOCK if engine == "compiled" else NUMPY_BLOCK) + 3)
+    opts = ModelOptions(model="two-channel")  # the stacked path, in blocks, also for the compiled engine
+    one = evaluate_points(Parameters(detuning=np.array([1.0]), phi_pi=phi), opts, engine=engine)
+    scalar = evaluate_points(Parameters(detuning=1.0, phi_pi=phi), opts, engine=engine)
+    assert one.keys() == scalar.keys()
+    for k in one:
+        np.testing.assert_array_equal(one[k], scalar[k], err_msg=k)
