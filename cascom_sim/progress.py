@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 
 class NoProgress:
     """Default progress meter: does nothing."""
@@ -23,9 +25,21 @@ class TqdmProgress(NoProgress):
         self._bar = None
 
     def start(self, total: int, description: str = "") -> None:
-        from tqdm import tqdm
+        self._bar = _bar_class()(total=total, desc=description, dynamic_ncols=True, leave=False, miniters=1)
 
-        self._bar = tqdm(total=total, desc=description, dynamic_ncols=True, leave=False)
+
+@functools.cache
+def _bar_class():
+    """tqdm without its monitor thread.  tqdm starts one per process to redraw bars whose dynamic ``miniters``
+    has grown; ours redraw at every update (``miniters=1``, at most every 0.1 s), and a second thread would
+    keep the compiled kernels' first load from skipping numba's scipy.linalg probe (0.25 s of a command,
+    :func:`cascom_sim.runs.kernels._first_load`)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
 
     def advance(self, n: int = 1) -> None:
         if self._bar is not None:

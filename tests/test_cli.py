@@ -232,3 +232,26 @@ def test_steady_names_the_channel_split_and_notes_parameters_the_model_ignores(c
     assert main(["steady", "--set", "kappa_r_fraction=0.3"]) == 0
     err = capsys.readouterr().err
     assert "kappa_r_fraction does not enter the paper's model" in err and "it applies with --model two-channel" in err
+
+
+def test_sweep_with_its_progress_bar_loads_the_kernel_without_scipy_linalg(tmp_path):
+    """The kernels' first load skips numba's scipy.linalg probe only while no other thread runs
+    (kernels._first_load); the progress bar of `cascom sweep` must not start one (tqdm's monitor thread did,
+    costing the command 0.25 s)."""
+    code = f"""
+import sys, threading
+from cascom_sim.runs import kernels
+seen = []
+def probe(*a, _run=kernels._run, **k):
+    seen.append(([t.name for t in threading.enumerate()], "scipy.linalg" in sys.modules))
+    out = _run(*a, **k)
+    seen.append("scipy.linalg" in sys.modules)
+    return out
+kernels._run = probe
+from cascom_sim.cli.app import main
+assert main(["sweep", "--x", "detuning=0.5:2.5:20", "--y", "dtheta_pi=0:2:20", "--out", {str(tmp_path / 's.nc')!r}]) == 0
+print(seen[:2])
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[(['MainThread'], False), False]", (r.stdout, r.stderr)
