@@ -81,6 +81,23 @@ def test_module_entry_point_exit_code_and_no_traceback():
     assert r.stderr.strip().count("\n") == 0 and "allowed 0 ≤ eta ≤ 1" in r.stderr
 
 
+def _buffered_env() -> dict:
+    """The environment without PYTHONUNBUFFERED: with it, stdout is never left unflushed and a test of the
+    quick exit's flushing could not fail."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def test_quick_exit_keeps_what_atexit_handlers_print():
+    """run() flushes stdout after the atexit handlers: what they print on a pipe is not lost to os._exit."""
+    code = ("import atexit, sys; atexit.register(print, 'said at exit'); sys.argv = ['cascom', '--version']; "
+            "from cascom_sim.cli.app import run; run()")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_buffered_env())
+    assert r.returncode == 0 and r.stdout.split("\n")[:2] == ["cascom " + __import__("cascom_sim").__version__,
+                                                            "said at exit"], (r.stdout, r.stderr)
+
+
 def test_module_entry_point_flushes_its_output_and_file_before_its_quick_exit(tmp_path):
     """The executable ends with os._exit after the command: its JSON on a pipe, its NetCDF file and its exit
     code must all be complete."""
@@ -89,7 +106,7 @@ def test_module_entry_point_flushes_its_output_and_file_before_its_quick_exit(tm
     out = tmp_path / "s.nc"
     r = subprocess.run([sys.executable, "-m", "cascom_sim", "sweep", "--x", "detuning=0.5:2.5:300", "--y",
                         "dtheta_pi=0:2:300", "--out", str(out), "--json"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=_buffered_env())
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["points"] == 90_000

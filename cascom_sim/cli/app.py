@@ -45,18 +45,18 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """The ``cascom`` executable: :func:`main`, then a quick exit.
 
-    Once the command has finished (its files closed, its output flushed, the ``atexit`` handlers run), the
-    process ends with :func:`os._exit`: tearing the interpreter down module by module (numba's compiled
-    code, xarray, pandas) takes ~0.4 s and has nothing left to do.  :func:`main` itself returns normally
-    (tests and other Python code call it).
+    Once the command has finished (its files closed, the ``atexit`` handlers run, then its output flushed:
+    what those handlers print is kept too), the process ends with :func:`os._exit`: tearing the interpreter
+    down module by module (numba's compiled code, xarray, pandas) takes ~0.4 s and has nothing left to do.
+    :func:`main` itself returns normally (tests and other Python code call it).
     """
     code = main()
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more can be said on it
             pass
-    atexit._run_exitfuncs()
     os._exit(code)
 
 
