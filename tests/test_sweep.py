@@ -55,3 +55,18 @@ def test_a_field_of_shape_one_broadcasts_over_blocks(engine):
     assert one.keys() == scalar.keys()
     for k in one:
         np.testing.assert_array_equal(one[k], scalar[k], err_msg=k)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("model", ["paper", "two-channel"])
+def test_evaluate_points_at_one_point_of_scalars(engine, model):
+    """Parameters of scalars are one point: the outputs of the stack of that one point, on every path (the
+    numpy engine gave an (8,)-long E_N, the compiled two-channel path a numba TypingError)."""
+    base = Parameters(eta=0.5, detuning=1.2, phi_pi=0.3)
+    opts = ModelOptions(model=model)
+    one = evaluate_points(base, opts, engine=engine)
+    stack = evaluate_points(base.replace(detuning=np.array([1.2])), opts, engine=engine)
+    assert one.keys() == stack.keys()
+    for k in one:
+        assert np.shape(one[k]) == (1,), k
+        np.testing.assert_array_equal(one[k], stack[k], err_msg=k)

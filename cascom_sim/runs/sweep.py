@@ -291,7 +291,8 @@ POINT_OUTPUTS = ("stable", "stable_eigenvalues", "stable_routh_hurwitz", "max_re
 
 def evaluate_points(params: Parameters, options: ModelOptions, pair=("b1", "b2"), engine: str = "compiled",
                     threads: int = 1, measures: Sequence[str] = ("E_N",)) -> dict[str, np.ndarray]:
-    """The steady-state pipeline over a 1-D stack of points (``params`` fields of shape (N,) or scalars).
+    """The steady-state pipeline over a 1-D stack of points (``params`` fields of shape (N,) or scalars; all
+    scalars: one point, N = 1).
 
     The single per-point evaluation of sweeps and of :func:`cascom_sim.runs.optimize.optimize`.
 
@@ -304,12 +305,16 @@ def evaluate_points(params: Parameters, options: ModelOptions, pair=("b1", "b2")
 
     Notes
     -----
-    ``engine='compiled'`` runs :func:`cascom_sim.runs.kernels.steady_points` on ``threads`` threads
-    (each builds and evaluates its share of the points); ``engine='numpy'`` is the stacked-array
-    reference.  Both give the same flags; E_N and V agree to rounding (tested to 1e-10 relative).
+    ``engine='compiled'`` runs the compiled kernel on ``threads`` threads: for the paper's model with E_N
+    alone, :func:`cascom_sim.runs.kernels.paper_points` (the kernel builds each point's model itself);
+    otherwise :func:`cascom_sim.runs.kernels.steady_points` on blocks of points that each thread builds
+    as stacked arrays.  ``engine='numpy'`` is the stacked-array reference.  Both give the same flags; E_N
+    and V agree to rounding (tested to 1e-10 relative).
     """
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
+    if not params.shape:  # one point: a stack of one (each path below expects a leading axis of points)
+        params = params.replace(detuning=np.atleast_1d(params.detuning))
     pairs, single, measures = _pairs_and_measures(pair, measures)
     return _squeezed(_evaluate_all(params, options, pairs, measures, engine, threads), single)
 
