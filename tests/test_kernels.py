@@ -217,6 +217,19 @@ def test_shared_diffusion_is_not_copied_and_gives_the_same_results():
     assert np.any(shared["bona_fide"] == 1)
 
 
+def test_a_full_stack_of_diffusions_reaches_the_kernel_uncopied(monkeypatch):
+    """A writable, C-contiguous (N, n, n) D is passed to the kernel as it is (it went through np.broadcast_to,
+    whose read-only view was then copied: 16 MB per 8192-point chunk of a 2-node network sweep)."""
+    from cascom_sim.runs import kernels
+
+    A, D = np.tile(-np.eye(8), (5, 1, 1)), np.tile(np.eye(8), (5, 1, 1))
+    seen = []
+    plain = kernels._plain
+    monkeypatch.setattr(kernels, "_plain", lambda x: seen.append(np.shares_memory(plain(x), x)) or plain(x))
+    out = kernels.steady_points(A, D, np.array([[0, 1, 2, 3]]))
+    assert seen == [True, True] and out["stable_eigenvalues"].all()
+
+
 def test_blocks_claimed_by_threads_do_not_change_results():
     """evaluate_points splits a stack into KERNEL_BLOCK blocks that threads claim as they free up: the
     result is the same, bit for bit, on 1, 2 or 3 threads."""

@@ -836,7 +836,9 @@ def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), ex
     D = np.asarray(D, dtype=float)
     # one diffusion matrix shared by every point (e.g. a sweep over detunings) is passed once, not N times
     shared = D.ndim == 2 or (N > 1 and D.strides[0] == 0) or D.shape[0] == 1
-    D = _plain((D if D.ndim == 2 else D[0])[None] if shared else np.broadcast_to(D, (N, n, n)))
+    # (a full stack is passed as it is: np.broadcast_to would make it a read-only view, which _plain copies)
+    D = _plain((D if D.ndim == 2 else D[0])[None] if shared else D if D.shape == (N, n, n) else
+               np.broadcast_to(D, (N, n, n)))
     pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
     out, V = _outputs(N, n, pairs.shape[0], keep_covariance)
     per_point = [out[k] for k in ("max_re_eigenvalue", "stable_eigenvalues", "stable_routh_hurwitz",
