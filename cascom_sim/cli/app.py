@@ -51,7 +51,10 @@ def run() -> None:
     :func:`main` itself returns normally (tests and other Python code call it).
     """
     code = main()
-    atexit._run_exitfuncs()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's; without it, exit the usual way
+    if run_exit_handlers is None:
+        sys.exit(code)
+    run_exit_handlers()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

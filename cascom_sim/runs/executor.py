@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import pickle
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -105,15 +106,17 @@ def available_cores() -> int:
 KERNEL_BLOCK = 2048
 
 _POOL = None
+_POOL_LOCK = threading.Lock()
 
 
 def thread_pool():
     """One process-wide thread pool for compiled kernels (they release the GIL), one thread per core."""
     global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
+    with _POOL_LOCK:  # two threads asking first at once would otherwise make two pools
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
 
-        _POOL = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="cascom-kernel")
+            _POOL = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="cascom-kernel")
     return _POOL
 
 
