@@ -261,3 +261,28 @@ def test_bad_checkpoint_interval_is_a_parameter_error(bad):
 
     with pytest.raises(ParameterError, match="checkpoint_every"):
         Execution(checkpoint_every=bad)
+
+
+def test_claim_blocks_stops_every_thread_when_one_block_fails():
+    """A failing block stops the other threads at their next block, and the error is raised only after
+    every thread has stopped (none keeps writing into the caller's arrays)."""
+    import threading
+    import time
+
+    from cascom_sim.runs.executor import claim_blocks
+
+    done, lock = [], threading.Lock()
+
+    def work(lo, hi):
+        if lo == 0:
+            raise ValueError("block 0 fails")
+        time.sleep(0.002)
+        with lock:
+            done.append(lo)
+
+    with pytest.raises(ValueError, match="block 0 fails"):
+        claim_blocks(work, 1000, 10, threads=2)
+    finished = len(done)
+    time.sleep(0.05)
+    assert len(done) == finished  # nothing ran after claim_blocks returned
+    assert finished < 20  # the other thread stopped early instead of running all 99 remaining blocks

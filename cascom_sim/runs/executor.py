@@ -125,23 +125,32 @@ def claim_blocks(work: Callable[[int, int], None], n: int, block: int, threads: 
     claim the blocks one at a time.
 
     Dynamic scheduling: stable points cost ~3× unstable ones, so equal shares per thread would leave a
-    core idle.  Each block is computed on its own, so results do not depend on ``threads``.
+    core idle.  Each block is computed on its own, so results do not depend on ``threads``.  If ``work``
+    raises, the other threads stop at their next block and the first error is raised once all have stopped.
     """
     import itertools
 
     starts = range(0, n, block)
     claim = itertools.count()  # next() on it is atomic under the GIL
+    failed = threading.Event()
 
     def run():
-        while (k := next(claim)) < len(starts):
-            work(starts[k], min(starts[k] + block, n))
+        try:
+            while not failed.is_set() and (k := next(claim)) < len(starts):
+                work(starts[k], min(starts[k] + block, n))
+        except BaseException:
+            failed.set()  # the other threads stop at their next block
+            raise
 
     threads = max(1, min(int(threads), len(starts)))
     if threads == 1:
         run()
         return
-    for f in [thread_pool().submit(run) for _ in range(threads)]:
-        f.result()
+    futures = [thread_pool().submit(run) for _ in range(threads)]
+    errors = [f.exception() for f in futures]  # waits for every thread: none is left writing after we return
+    for e in errors:
+        if e is not None:
+            raise e
 
 
 def run_key(*parts) -> str:
