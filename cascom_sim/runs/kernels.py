@@ -848,11 +848,8 @@ def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), ex
         block_fn(first[lo:hi], D if shared else D[lo:hi], pairs, 0, hi - lo, *[a[lo:hi] for a in per_point],
                  V[lo:hi] if keep_covariance else V, keep_covariance, *extra, *[a[lo:hi] for a in extra_out])
 
-    if _LOADED:
+    with _first_load():  # a no-op once the kernels are loaded
         claim_blocks(work, N, KERNEL_BLOCK, threads)
-    else:
-        with _first_load():
-            claim_blocks(work, N, KERNEL_BLOCK, threads)
     if keep_covariance:
         out["covariance"] = V
     return out

@@ -280,10 +280,6 @@ def _evaluate_compiled(params: Parameters, options: ModelOptions, pairs, measure
     return {**out, **_outputs(model, out["stable"].size)}
 
 
-def _slice_points(params: Parameters, s: slice) -> Parameters:
-    return params.take(s)
-
-
 #: Outputs of :func:`evaluate_points` that belong to a point (the rest have one value per pair).
 POINT_OUTPUTS = ("stable", "stable_eigenvalues", "stable_routh_hurwitz", "max_re_eigenvalue", "noise_physical",
                  "photon_number_1", "photon_number_2", "bona_fide", "network_built")
@@ -430,7 +426,7 @@ def _evaluate_all(params, options, pairs, measures, engine, threads) -> dict[str
     parts: list = [None] * len(starts)
 
     def work(lo, hi):
-        parts[lo // block] = evaluate(_slice_points(params, slice(lo, hi)), options, pairs, measures)
+        parts[lo // block] = evaluate(params.take(slice(lo, hi)), options, pairs, measures)
 
     claim_blocks(work, n, block, threads)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
