@@ -6,10 +6,15 @@ with stacked array calls (kept, selectable with ``engine='numpy'``, and tested a
 1. stability by Routh–Hurwitz on the characteristic polynomial of A/max|A| (La Budde's recursion on
    a Hessenberg form of A reached by Gaussian elimination, EISPACK ``elmhes``; the NumPy reference uses
    Faddeev–LeVerrier on A, a second construction of the same polynomial, see
-   :mod:`cascom_sim.gaussian.stability`), and independently by the eigenvalues of A, by Francis
-   double-shift QR (EISPACK ``hqr``/``hqr2``): where Routh–Hurwitz says unstable, on the elimination
-   form (eigenvalues only, the common case of a large unstable region); where it says stable, on
-   the Householder form (``orthes``) to the real Schur form A = Z S Zᵀ with orthogonal Z;
+   :mod:`cascom_sim.gaussian.stability`), and independently by the eigenvalues of A.  Where
+   Routh–Hurwitz says unstable (the common case of a large unstable region) only the rightmost
+   eigenvalue is wanted: Newton's method from the previous point's rightmost eigenvalue (on the
+   polynomial, then on det(A − λ) by Hyman's method on the elimination form), accepted only if Routh's
+   sign count of the polynomial shifted to just left of its real part certifies that no other eigenvalue
+   lies right of it (:func:`_rightmost_by_newton`); otherwise, and at every block's first point, Francis
+   double-shift QR (EISPACK ``hqr``) on the elimination form.  Where Routh–Hurwitz says stable, QR with
+   Schur vectors (``hqr2``) on the Householder form (``orthes``): the real Schur form A = Z S Zᵀ with
+   orthogonal Z; a "stable" verdict of the eigenvalue criterion always comes from QR;
 2. noise physicality, D + (i/2)(AΩ + ΩAᵀ) ≥ 0;
 3. the Lyapunov equation A V + V Aᵀ = −D by Bartels–Stewart on the *same* Schur form:
    S X + X Sᵀ = −Zᵀ D Z block by block (1×1 and 2×2 diagonal blocks), V = Z X Zᵀ;
@@ -31,7 +36,8 @@ References
 Liu et al., Phys. Rev. A 109, 023519 (2024), Eqs. (23), (29)–(32); C. A. La Budde, Math. Comp. 17, 433
 (1963) (characteristic polynomial of a Hessenberg matrix); R. H. Bartels and G. W. Stewart,
 Commun. ACM 15, 820 (1972); B. T. Smith et al., Matrix Eigensystem Routines — EISPACK Guide
-(Springer, 1976) for ``orthes`` and ``hqr2``.
+(Springer, 1976) for ``orthes`` and ``hqr2``; N. J. Higham, Accuracy and Stability of Numerical
+Algorithms, 2nd ed. (SIAM, 2002), §14.6.1 (Hyman's method).
 """
 
 from __future__ import annotations
@@ -105,28 +111,130 @@ def _charpoly_hessenberg(H, n, scale, P, c):
 
 
 @numba.njit(**_JIT)
-def _routh_table(c, n, row0, row1, new):
-    """Routh's criterion on the monic polynomial c (the arithmetic of gaussian.stability): True when
-    every entry of the first column is positive."""
+def _routh_count(c, n, row0, row1, new):
+    """Routh's array of the monic polynomial c: the number of roots with positive real part (sign changes
+    of the first column), or −1 where a first-column entry is zero or not finite (undecided)."""
     width = n // 2 + 1
     for j in range(width):
         row0[j] = c[2 * j] if 2 * j <= n else 0.0
         row1[j] = c[2 * j + 1] if 2 * j + 1 <= n else 0.0
-    if not (row0[0] > 0.0 and row1[0] > 0.0):
-        return False
-    for _ in range(n - 1):
+    previous = row0[0]
+    if not (previous != 0.0 and abs(previous) < np.inf):
+        return -1
+    changes = 0
+    for _ in range(n):
         pivot = row1[0]
-        if pivot == 0.0:
-            return False
+        if not (pivot != 0.0 and abs(pivot) < np.inf):
+            return -1
+        if (pivot > 0.0) != (previous > 0.0):
+            changes += 1
+        previous = pivot
         for j in range(width - 1):
             new[j] = (pivot * row0[j + 1] - row0[0] * row1[j + 1]) / pivot
         new[width - 1] = 0.0
         for j in range(width):
             row0[j] = row1[j]
             row1[j] = new[j]
-        if not row1[0] > 0.0:
-            return False
-    return True
+    return changes
+
+
+@numba.njit(**_JIT)
+def _routh_table(c, n, row0, row1, new):
+    """Routh's criterion on the monic polynomial c (the arithmetic of gaussian.stability): True when
+    every entry of the first column is positive."""
+    return _routh_count(c, n, row0, row1, new) == 0
+
+
+@numba.njit(**_JIT)
+def _taylor_shift(c, n, sigma, b):
+    """b ← the coefficients of p(z + σ), highest degree first, for p = c (repeated synthetic division)."""
+    for k in range(n + 1):
+        b[k] = c[k]
+    for i in range(n):
+        for j in range(1, n - i + 1):
+            b[j] += sigma * b[j - 1]
+
+
+@numba.njit(**_JIT)
+def _hyman_newton_step(H, n, lam, x, dx):
+    """Newton's step det(H − λ)/(d/dλ det(H − λ)) for the upper Hessenberg H by Hyman's method (solve the
+    last n − 1 rows of (H − λ)x = 0 upwards from x_n = 1; the first row's residual is det(H − λ) up to the
+    product of the subdiagonal, which does not depend on λ).  Backward stable (Higham, Accuracy and
+    Stability of Numerical Algorithms, 2nd ed., §14.6.1).  NaN where a subdiagonal entry is zero."""
+    x[n - 1] = 1.0
+    dx[n - 1] = 0.0
+    for i in range(n - 1, 0, -1):
+        h = H[i, i - 1]
+        if h == 0.0:
+            return complex(np.nan, np.nan)
+        acc = (H[i, i] - lam) * x[i]
+        dacc = (H[i, i] - lam) * dx[i] - x[i]
+        for j in range(i + 1, n):
+            acc += H[i, j] * x[j]
+            dacc += H[i, j] * dx[j]
+        inv_h = 1.0 / h
+        x[i - 1] = -acc * inv_h
+        dx[i - 1] = -dacc * inv_h
+    g = (H[0, 0] - lam) * x[0]
+    dg = (H[0, 0] - lam) * dx[0] - x[0]
+    for j in range(1, n):
+        g += H[0, j] * x[j]
+        dg += H[0, j] * dx[j]
+    if dg == 0:
+        return complex(np.nan, np.nan)
+    return g / dg
+
+
+#: an eigenvalue found by Newton's method counts as the rightmost only if every other eigenvalue lies left
+#: of its real part by more than this fraction of max|A| (see :func:`_rightmost_by_newton`)
+RIGHTMOST_MARGIN = 1e-4
+
+
+@numba.njit(**_JIT)
+def _rightmost_by_newton(S, c, n, scale, start, x, dx, b, row0, row1, new):
+    """The eigenvalue of largest real part of the Hessenberg S, by Newton's method from ``start`` (the
+    previous point's, in a sweep), certified by Routh's count; returns (λ, certified).
+
+    Newton on the characteristic polynomial c of S/scale (cheap, Horner) from start/scale, then on
+    det(S − λ) itself by Hyman's method to the accuracy of the matrix, not of its polynomial.  λ counts only
+    if Routh's array of c shifted to Re λ/scale − :data:`RIGHTMOST_MARGIN` has exactly one root (λ real) or
+    two (the pair λ, λ̄) with positive real part: no other eigenvalue lies right of, or within the margin
+    of, Re λ.  A near tie, a multiple rightmost eigenvalue, a far start or a zero subdiagonal fail the
+    test, and the caller falls back to QR.  The margin keeps the count far from rounding: a root would
+    have to move by 1e-4·max|A| under perturbations of the coefficients at the 1e-16 level."""
+    z = start / scale
+    converged = False
+    for _ in range(8):
+        p = 1.0 + 0j
+        dp = 0.0 + 0j
+        for k in range(1, n + 1):
+            dp = dp * z + p
+            p = p * z + c[k]
+        if dp == 0:
+            break
+        step = p / dp
+        z -= step
+        if abs(step) <= 1e-9 * abs(z):
+            converged = True
+            break
+    if not converged:
+        return start, False
+    lam = z * scale
+    converged = False
+    for _ in range(4):
+        step = _hyman_newton_step(S, n, lam, x, dx)
+        lam -= step
+        if abs(step) <= 2e-15 * max(abs(lam), scale):
+            converged = True
+            break
+    if not (converged and lam.real == lam.real and lam.imag == lam.imag):
+        return lam, False
+    want = 2
+    if abs(lam.imag) <= 1e-12 * scale:
+        lam = complex(lam.real, 0.0)
+        want = 1
+    _taylor_shift(c, n, lam.real / scale - RIGHTMOST_MARGIN, b)
+    return lam, _routh_count(b, n, row0, row1, new) == want
 
 
 @numba.njit(**_JIT)
@@ -573,13 +681,16 @@ def _scratch(n):
     return (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)), np.empty((n, n)), np.empty((n, n)),
             np.empty((n, n), dtype=np.complex128), np.empty((4, 4)), np.empty((4, 4)), np.empty((4, 4)),
             np.empty(4), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.int64),
-            np.empty(n + 1), np.empty((n + 1, n + 1)), np.empty(width), np.empty(width), np.empty(width))
+            np.empty(n + 1), np.empty((n + 1, n + 1)), np.empty(width), np.empty(width), np.empty(width),
+            np.empty(n, dtype=np.complex128), np.empty(n, dtype=np.complex128), np.empty(n + 1),
+            np.full(1, np.nan + 0j))
 
 
 @numba.njit(**_JIT)
-def _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr):
-    """Point p with drift a and diffusion d (n, n): fill row p of the output arrays in place."""
-    S, Z, X, T, M, H, W, K4, Mx, b, ort, fscr, wr, wi, blk, c, P, row0, row1, new = scr
+def _point(a, d, p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v, scr):
+    """Point p with drift a and diffusion d (n, n): fill row p of the output arrays in place.  ``scr``
+    (:func:`_scratch`) carries the rightmost eigenvalue of the block's previous point (``track``)."""
+    S, Z, X, T, M, H, W, K4, Mx, b, ort, fscr, wr, wi, blk, c, P, row0, row1, new, hx, hdx, cs, track = scr
     n = a.shape[0]
     n_pairs = pairs.shape[0]
     scale = 0.0
@@ -597,22 +708,38 @@ def _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, sc
     _charpoly_hessenberg(S, n, scale, P, c)
     stable_rh = _routh_table(c, n, row0, row1, new)
     by_rh[p] = stable_rh
-    # --- the eigenvalues: where Routh–Hurwitz says unstable, from the elimination form (no Lyapunov
-    # solve follows); where it says stable, from the real Schur form A = Z S Zᵀ with orthogonal Z
-    # (Householder reduction, then QR with Schur vectors), shared with the Lyapunov solve
-    if stable_rh:
-        for i in range(n):
-            for j in range(n):
-                S[i, j] = a[i, j]
-        _hessenberg(S, ort, fscr, n)
-        _hessenberg_finish(S, Z, ort, n, True)
-    if _schur(S, Z, wr, wi, blk, n, stable_rh):
-        mr = -np.inf
-        for i in range(n):
-            mr = max(mr, wr[i])
+    # --- the eigenvalues: where Routh–Hurwitz says unstable, the rightmost one by Newton's method from
+    # the previous point's, if Routh's count certifies it (no Lyapunov solve follows), else all of them
+    # by QR on the elimination form; where it says stable, from the real Schur form A = Z S Zᵀ with
+    # orthogonal Z (Householder reduction, then QR with Schur vectors), shared with the Lyapunov solve
+    certified = False
+    lam = 0j
+    if not stable_rh and track[0] == track[0]:
+        lam, certified = _rightmost_by_newton(S, c, n, scale, track[0], hx, hdx, cs, row0, row1, new)
+        # a "stable" verdict of the eigenvalue criterion comes from QR alone, independent of Routh's array
+        certified = certified and lam.real >= -STABILITY_RTOL * scale
+    if certified:
+        mr = lam.real
+        track[0] = lam
     else:
-        mr = np.nan
+        if stable_rh:
+            for i in range(n):
+                for j in range(n):
+                    S[i, j] = a[i, j]
+            _hessenberg(S, ort, fscr, n)
+            _hessenberg_finish(S, Z, ort, n, True)
+        if _schur(S, Z, wr, wi, blk, n, stable_rh):
+            k = 0
+            for i in range(n):
+                if wr[i] > wr[k]:
+                    k = i
+            mr = wr[k]
+            track[0] = complex(mr, abs(wi[k]))
+        else:
+            mr = np.nan
+            track[0] = complex(np.nan, np.nan)
     max_re[p] = mr
+    by_newton[p] = certified
     by_eig[p] = mr < -STABILITY_RTOL * scale
     # --- noise physicality: D + (i/2)(AΩ + ΩAᵀ) + tol·I > 0 (lower triangle)
     tol = NOISE_RTOL * max(max(scale, scale_d), 1e-300)
@@ -667,13 +794,14 @@ def _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, sc
 
 
 @numba.njit(**_JIT)
-def _block(A, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v):
+def _block(A, D, pairs, lo, hi, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v):
     """Points lo..hi-1 of the stacks A, D (N, n, n) (D may hold one matrix shared by every point): fill
     the output arrays in place."""
     scr = _scratch(A.shape[1])
     shared_d = D.shape[0] == 1
     for p in range(lo, hi):
-        _point(A[p], D[0 if shared_d else p], p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
+        _point(A[p], D[0 if shared_d else p], p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v,
+               scr)
     return hi - lo
 
 
@@ -754,7 +882,7 @@ def _paper_coefficients(x, literal, brownian, q):
 
 
 @numba.njit(**_JIT)
-def _block_paper(X, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, literal, brownian,
+def _block_paper(X, D, pairs, lo, hi, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v, literal, brownian,
                  photons, rate):
     """:func:`_block` for the paper's model, built point by point from its inputs X (N, 9)
     (:data:`PAPER_INPUTS`): no stack of drift matrices is ever stored.  Also fills the photon numbers
@@ -778,13 +906,14 @@ def _block_paper(X, D, pairs, lo, hi, max_re, by_eig, by_rh, noise, bona, en, V,
             v = np.sqrt(abs(d[i, i]))
             big = max(big, v) if v == v else np.inf
         rate[p] = big
-        _point(a, d, p, pairs, max_re, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
+        _point(a, d, p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v, scr)
     return hi - lo
 
 
 def _outputs(N: int, n: int, n_pairs: int, keep_covariance: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
     out = {
         "max_re_eigenvalue": np.empty(N),
+        "max_re_by_newton": np.empty(N, dtype=np.bool_),
         "stable_eigenvalues": np.empty(N, dtype=np.bool_),
         "stable_routh_hurwitz": np.empty(N, dtype=np.bool_),
         "noise_physical": np.empty(N, dtype=np.bool_),
@@ -841,7 +970,8 @@ def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), ex
                np.broadcast_to(D, (N, n, n)))
     pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
     out, V = _outputs(N, n, pairs.shape[0], keep_covariance)
-    per_point = [out[k] for k in ("max_re_eigenvalue", "stable_eigenvalues", "stable_routh_hurwitz",
+    per_point = [out[k] for k in ("max_re_eigenvalue", "max_re_by_newton", "stable_eigenvalues",
+                                  "stable_routh_hurwitz",
                                   "noise_physical", "bona_fide", "E_N_formal")]
 
     def work(lo, hi):
@@ -875,7 +1005,10 @@ def steady_points(A: np.ndarray, D: np.ndarray, pairs: np.ndarray, threads: int 
     dict
         ``max_re_eigenvalue`` (N,), ``stable_eigenvalues``, ``stable_routh_hurwitz``, ``noise_physical``
         (bool, (N,)), ``bona_fide`` (int8: 1, 0, −1 where unstable), ``E_N_formal`` (N, P; NaN where
-        unstable) and, if asked, ``covariance``.
+        unstable), ``max_re_by_newton`` (bool, (N,): the rightmost eigenvalue came from Newton's method
+        started at the previous point's, not from QR) and, if asked, ``covariance``.  Points are taken in
+        order within blocks of :data:`KERNEL_BLOCK` (each block's first point by QR), so neighbouring
+        points of a sweep should be neighbours in the stack; the results agree with QR's to rounding.
     """
     A = _plain(A)
     return _run(_block, A, D, pairs, A.shape[0], A.shape[-1], threads, keep_covariance)
