@@ -63,8 +63,9 @@ def cmd_sweep(args) -> int:
         from ..report.plotting import plot_sweep
 
         plot = str(plot_sweep(res.dataset, args.plot))
-    ds = res.dataset
-    finite = np.isfinite(ds["E_N"].values)
+    data = res.arrays  # NumPy arrays: the summary needs no xarray (~0.5 s of the command)
+    en, stable = data["E_N"], data["stable"]
+    finite = np.isfinite(en)
     if net:  # what the network is, as cascom steady --model-file says it
         described = {**model_from_args(args, params, options).describe(), "model_file": args.model_file,
                      "n_nodes": net.n_nodes, "points_not_built": res.stats["not_built"],
@@ -75,25 +76,24 @@ def cmd_sweep(args) -> int:
     summary = {
         "out": str(path), "plot": plot, "axes": [a.__dict__ for a in axes], **described,
         "pair": list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs],
-        "measures": ds.attrs["measures"].split(","),
+        "measures": res.attrs["measures"].split(","),
         "points": res.stats["points"], "wall_time_s": res.stats["wall_time_s"],
         "executor": "dask" if execution.dask else ("processes" if execution.workers > 1 else "in-process"),
         "engine": res.stats["engine"], "threads": res.stats["threads"],
-        "stable_fraction": float(ds["stable"].mean()),
-        "stability_criteria_agree_fraction": float((ds["stable_eigenvalues"] == ds["stable_routh_hurwitz"]).mean()),
-        "noise_physical_fraction": float(ds["noise_physical"].mean()),
-        "bona_fide_fraction_of_stable": float((ds["bona_fide"] == 1).sum() / max(1, int(ds["stable"].sum()))),
-        "max_E_N": float(np.nanmax(ds["E_N"].values)) if finite.any() else None,
+        "stable_fraction": float(stable.mean()),
+        "stability_criteria_agree_fraction": float((data["stable_eigenvalues"] == data["stable_routh_hurwitz"]).mean()),
+        "noise_physical_fraction": float(data["noise_physical"].mean()),
+        "bona_fide_fraction_of_stable": float((data["bona_fide"] == 1).sum() / max(1, int(stable.sum()))),
+        "max_E_N": float(np.nanmax(en)) if finite.any() else None,
     }
     if finite.any():  # where the largest E_N is (first pair where there are several)
-        en = ds["E_N"].values if len(pairs) == 1 else ds["E_N"].values[..., 0]
-        if np.isfinite(en).any() and np.nanmax(en) > 0:  # (E_N = 0 everywhere has no "where")
-            at = np.unravel_index(int(np.nanargmax(en)), en.shape)
+        first = en if len(pairs) == 1 else en[..., 0]
+        if np.isfinite(first).any() and np.nanmax(first) > 0:  # (E_N = 0 everywhere has no "where")
+            at = np.unravel_index(int(np.nanargmax(first)), first.shape)
             summary["max_E_N_at"] = {a.name: float(a.values[i]) for a, i in zip(axes, at)}
     if len(pairs) > 1:
         summary["max_E_N_by_pair"] = {str(lab): (float(np.nanmax(v)) if np.isfinite(v).any() else None)
-                                      for lab, v in zip(ds["pair"].values,
-                                                        np.moveaxis(ds["E_N"].values, -1, 0))}
+                                      for lab, v in zip(res.coords["pair"], np.moveaxis(en, -1, 0))}
     if args.json:
         print(dumps(summary))
     else:
