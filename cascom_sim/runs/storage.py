@@ -305,6 +305,11 @@ class DatasetParts:
 def write_netcdf(path: str | Path, variables: dict, attrs: dict, command: str | None = None) -> Path:
     """Write plain arrays as the NetCDF-3 file :func:`save_dataset` writes of the equivalent dataset, atomically.
 
+    Written through :class:`scipy.io.netcdf_file` (64-bit offset format) with the encoding xarray's scipy
+    engine applies: CF-1.10 attributes (:func:`cf_variable_attributes`, :func:`cf_global_attributes`),
+    ``_FillValue`` NaN on floating-point variables, strings as UTF-8 character arrays along a ``stringN``
+    dimension with ``_Encoding``, 64-bit integers stored as 32-bit ones.
+
     Parameters
     ----------
     path : str or Path
@@ -315,11 +320,6 @@ def write_netcdf(path: str | Path, variables: dict, attrs: dict, command: str | 
         The dataset's global attributes.
     command : str, optional
         Goes into ``history`` (default as :func:`history_line`).
-
-    Written through :class:`scipy.io.netcdf_file` (64-bit offset format) with the encoding xarray's scipy
-    engine applies: CF-1.10 attributes (:func:`cf_variable_attributes`, :func:`cf_global_attributes`),
-    ``_FillValue`` NaN on floating-point variables, strings as UTF-8 character arrays along a ``stringN``
-    dimension with ``_Encoding``, 64-bit integers stored as 32-bit ones.
 
     Raises
     ------
