@@ -3,8 +3,10 @@
 #
 # `run_sweep` evaluates the whole steady-state pipeline (mean fields → A, D → stability by eigenvalues and
 # Routh–Hurwitz → Lyapunov → bona fide check → E_N) on a grid of parameter points at once, vectorized.
-# The result is an `xarray.Dataset` that carries its coordinates, units, every fixed parameter and the
-# conventions; saved, it is a CF-conventions NetCDF file any netCDF tool can read.
+# The result holds NumPy arrays (`result.arrays`, `result.coords`, `result.attrs`) and, built on first use,
+# `result.dataset`: an `xarray.Dataset` that carries its coordinates, units, every fixed parameter and the
+# conventions.  `result.save` writes a CF-conventions NetCDF file any netCDF tool can read (without importing
+# xarray; the same file as saving the dataset).
 #
 # Here: the paper's model in the `literal` units reading at φ = 0.6π, where part of the paper's
 # (Δ/ω_m, Δθ) plane of Fig. 2(b) is stable (at the paper's φ = 0.8π none of it is).
