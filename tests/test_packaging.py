@@ -100,3 +100,15 @@ def test_tests_import_helpers_as_top_level_modules():
     offenders = [p.name for p in (ROOT / "tests").glob("*.py")
                  if re.search(r"^\s*(from|import) tests\b", p.read_text(), re.M)]
     assert offenders == []
+
+
+def test_every_repository_path_the_docs_name_exists():
+    """README, docs and the command-line help send users to files by path (`cascom_sim/models/cascade.py`,
+    `examples/chain3.toml`); a path that moved leaves them at a dead end (README named `cascom_sim/cascade.py`
+    after the module had moved to models/)."""
+    pattern = re.compile(r"\b(?:cascom_sim|tests|examples|benchmarks|validation|docs)/[\w./-]+\.(?:py|toml|md|png|mplstyle)")
+    texts = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "docs" / "tutorials").glob("*.py"),
+             *(ROOT / "cascom_sim" / "cli").glob("*.py")]
+    missing = sorted({(p.relative_to(ROOT).as_posix(), path) for p in texts for path in pattern.findall(p.read_text())
+                      if not (ROOT / path).exists() and not (ROOT / "docs" / path).exists()})
+    assert missing == []
