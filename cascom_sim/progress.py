@@ -27,6 +27,15 @@ class TqdmProgress(NoProgress):
     def start(self, total: int, description: str = "") -> None:
         self._bar = _bar_class()(total=total, desc=description, dynamic_ncols=True, leave=False, miniters=1)
 
+    def advance(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
 
 @functools.cache
 def _bar_class():
@@ -40,12 +49,3 @@ def _bar_class():
         monitor_interval = 0
 
     return Bar
-
-    def advance(self, n: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None

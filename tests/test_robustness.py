@@ -147,3 +147,19 @@ def test_wrong_file_kind_or_near_miss_names_say_what_to_do(argv, hint, capsys):
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and hint in err and len(err.strip().splitlines()) == 1
+
+
+def test_progress_bar_advances_and_closes(capsys):
+    """TqdmProgress moves its bar and closes it.  Its advance/close once sat, unreachable, after a helper's
+    return, so every bar of the command line stayed at 0/N for the whole run and was never closed (an
+    interruption's one line was glued to it)."""
+    from cascom_sim.progress import NoProgress, TqdmProgress
+
+    assert TqdmProgress.advance is not NoProgress.advance and TqdmProgress.close is not NoProgress.close
+    p = TqdmProgress()
+    p.start(3, "chunks")
+    p.advance(2)
+    assert p._bar.n == 2
+    p.close()
+    assert p._bar is None
+    assert capsys.readouterr().err.endswith("\r")  # leave=False: the closed bar erased its line
