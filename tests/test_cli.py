@@ -272,3 +272,45 @@ print(seen[:2])
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[(['MainThread'], False), False]", (r.stdout, r.stderr)
+
+
+@pytest.mark.parametrize("after, expect", [(2, "interrupted; 2 finished chunks kept in {ck}: rerun the same command"),
+                                           (None, "interrupted before any chunk had finished: nothing to resume in {ck}")])
+def test_interrupted_sweep_says_what_was_kept(capsys, tmp_path, monkeypatch, after, expect):
+    """Ctrl-C says how many finished chunks the checkpoint holds and where (it used to say 'resume from its
+    checkpoint, if it had one' even when no chunk had finished and a rerun would start again)."""
+    import cascom_sim.cli.sweep as cli_sweep
+    from cascom_sim.progress import NoProgress
+
+    class Interrupt(NoProgress):
+        def advance(self, n=1):
+            self.seen = getattr(self, "seen", 0) + n
+            if self.seen >= after:
+                raise KeyboardInterrupt
+
+    real = cli_sweep.run_sweep
+
+    def interrupted(axes, **kw):
+        if after is None:
+            raise KeyboardInterrupt
+        return real(axes, **{**kw, "progress": Interrupt()}, chunk=16)
+
+    monkeypatch.setattr(cli_sweep, "run_sweep", interrupted)
+    ck = tmp_path / "ck"
+    code, out, err = run(capsys, "sweep", "--x", "detuning=0.5:2.5:12", "--y", "phi_pi=0.4:0.6:10",
+                         "--out", str(tmp_path / "s.nc"), "--checkpoint", str(ck))
+    assert code == 130 and out == ""
+    assert err.count("\n") == 1 and err.startswith("cascom: " + expect.format(ck=ck))
+
+
+def test_interrupted_ensemble_without_checkpoint_says_nothing_was_kept(capsys, monkeypatch):
+    import cascom_sim.solvers.dynamics as dynamics
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dynamics, "evolve_ensemble", interrupted)  # the CLI imports it when it runs
+    code, out, err = run(capsys, "evolve", "--method", "langevin", "--set", "eta=0", "--set", "detuning=1",
+                         "--trajectories", "64", "--t-end", "1e-8")
+    assert code == 130
+    assert err == "cascom: interrupted; nothing was kept (give --checkpoint DIR or --out to make a rerun resume)\n"

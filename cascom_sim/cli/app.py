@@ -12,7 +12,7 @@ import warnings
 from .._version import __version__
 from ..errors import CascomError, ParameterError
 from . import evolve, floquet, master, optimize, steady, sweep, validate
-from .common import Parser, common_arguments
+from .common import Parser, common_arguments, interrupted_message
 
 SUBCOMMANDS = (steady, sweep, optimize, evolve, floquet, master, validate)
 
@@ -78,7 +78,7 @@ def _run(args) -> int:
         _say(f"failed: {exc}")
         return 1
     except KeyboardInterrupt:
-        _say("interrupted (rerun the same command to resume from its checkpoint, if it had one)")
+        _say(interrupted_message(args))
         return 130
     except MemoryError:
         _say("failed: out of memory; use fewer points, times or trajectories")

@@ -206,12 +206,28 @@ def execution_from_args(args, out=None):
     ck, cleanup = args.checkpoint, None
     if ck is None and out:
         ck = cleanup = str(out) + ".chunks"
+    args.checkpoint_dir = ck  # where an interruption leaves finished chunks (see interrupted_message)
     threads = args.threads
     if threads is None:
         threads = 1 if (use_dask or args.workers > 1) else available_cores()
     return Execution(workers=args.workers, scheduler=args.scheduler, dask=use_dask, checkpoint=ck,
                      replace_checkpoint=cleanup is not None, keep_checkpoint=cleanup is None,
                      threads=threads), cleanup
+
+
+def interrupted_message(args) -> str:
+    """What Ctrl-C leaves behind, for the one line the command prints: the finished chunks kept and where, or
+    that nothing can be resumed (no checkpoint, or no chunk had finished: a sweep's chunk holds many points)."""
+    if getattr(args, "command", None) not in ("sweep", "evolve") or not hasattr(args, "checkpoint_dir"):
+        return "interrupted"
+    ck = args.checkpoint_dir
+    if ck is None:
+        return "interrupted; nothing was kept (give --checkpoint DIR or --out to make a rerun resume)"
+    done = len(list(Path(ck).glob("chunk_*.npz"))) if Path(ck).is_dir() else 0
+    if done == 0:
+        return f"interrupted before any chunk had finished: nothing to resume in {ck}; a rerun starts again"
+    return (f"interrupted; {done} finished chunk{'s' if done > 1 else ''} kept in {ck}: rerun the same command "
+            "to resume")
 
 
 def model_block(model) -> dict:
