@@ -519,3 +519,16 @@ def test_sweep_ordered_points_take_the_newton_path_and_match_the_reference():
         got, _ = _compare(model.drift, model.diffusion, PAIRS, min_stable=0)
         assert got["max_re_by_newton"].mean() > 0.9
         assert not np.any(got["max_re_by_newton"] & got["stable_eigenvalues"])
+
+
+def test_a_zero_drift_after_an_unstable_point_is_evaluated_not_raised():
+    """A drift of all zeros (max|A| = 0) right after an unstable point of the same block: Newton's start is
+    the previous point's eigenvalue divided by max|A|, a complex division by zero that numba raises even
+    under error_model='numpy'.  The point must come out as it does alone (by QR), not abort the sweep."""
+    D = np.eye(4)
+    pairs = np.array([[0, 1, 2, 3]])
+    alone = steady_points(np.zeros((1, 4, 4)), D, pairs)
+    got = steady_points(np.stack([np.diag([1.0, 1.0, 2.0, 2.0]), np.zeros((4, 4))]), D, pairs)
+    assert not got["max_re_by_newton"][1]
+    for key in ("max_re_eigenvalue", "stable_eigenvalues", "stable_routh_hurwitz", "noise_physical", "bona_fide"):
+        np.testing.assert_array_equal(got[key][1:], alone[key], err_msg=key)
