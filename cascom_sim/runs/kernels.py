@@ -714,7 +714,8 @@ def _point(a, d, p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V,
     # orthogonal Z (Householder reduction, then QR with Schur vectors), shared with the Lyapunov solve
     certified = False
     lam = 0j
-    if not stable_rh and track[0] == track[0]:
+    # (not where max|A| is 0: Newton starts from track/max|A|, and numba raises on a complex division by zero)
+    if not stable_rh and scale > 0.0 and track[0] == track[0]:
         lam, certified = _rightmost_by_newton(S, c, n, scale, track[0], hx, hdx, cs, row0, row1, new)
         # a "stable" verdict of the eigenvalue criterion comes from QR alone, independent of Routh's array
         certified = certified and lam.real >= -STABILITY_RTOL * scale
