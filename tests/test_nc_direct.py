@@ -152,3 +152,17 @@ print([m for m in ("xarray", "pandas", "dask") if m in sys.modules])
     with xr.open_dataset(out) as ds:
         assert ds["E_N"].shape == (5,) and ds.attrs["Conventions"] == "CF-1.10"
         assert "cascom sweep --x detuning=0.5:2.5:5" in ds.attrs["history"]
+
+
+def test_boolean_attributes_are_written_as_xarray_writes_them(tmp_path, monkeypatch):
+    """A flag added to a result's attributes (``res.attrs['checked'] = True``) before ``res.save``: xarray's
+    NetCDF-3 writer stores booleans as int8; the direct writer must too (scipy alone fails with a bare KeyError)."""
+    monkeypatch.setattr(storage, "history_line", lambda command=None: f"2026-01-01T00:00:00Z: {command}")
+    res = run_sweep([Axis("detuning", 0.5, 2.5, 3)], threads=1)
+    res.attrs.update(checked=True, flags=[True, False], n_checked=np.int64(2))
+    variables = {**res.parts.data_vars, **res.parts.coords}
+    direct = write_netcdf(tmp_path / "d.nc", variables, res.attrs, "cascom x")
+    via_xarray = save_dataset(res.dataset, tmp_path / "x.nc", "cascom x")
+    assert direct.read_bytes() == via_xarray.read_bytes()
+    with netcdf_file(direct, "r", mmap=False) as f:
+        assert f._attributes["checked"] == 1 and f._attributes["checked"].dtype == np.int8
