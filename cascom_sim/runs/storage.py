@@ -348,8 +348,10 @@ def write_netcdf(path: str | Path, variables: dict, attrs: dict, command: str | 
     return atomic_write(path, write)
 
 
-# NetCDF-3 has no unsigned or 64-bit integers: the types xarray stores them as (its netcdf3 module)
-_NC3_INTEGERS = {"int64": "int32", "uint64": "int32", "uint32": "int32", "uint16": "int16", "uint8": "int8"}
+# NetCDF-3 has no unsigned or 64-bit integers and no booleans: the types xarray stores them as (its netcdf3
+# module; boolean *variables* are refused by _nc3_variable, xarray's CF encoder marks them with dtype='bool')
+_NC3_INTEGERS = {"int64": "int32", "uint64": "int32", "uint32": "int32", "uint16": "int16", "uint8": "int8",
+                 "bool": "int8"}
 
 
 def _nc3_array(values: np.ndarray) -> np.ndarray:
