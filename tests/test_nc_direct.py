@@ -166,3 +166,13 @@ def test_boolean_attributes_are_written_as_xarray_writes_them(tmp_path, monkeypa
     assert direct.read_bytes() == via_xarray.read_bytes()
     with netcdf_file(direct, "r", mmap=False) as f:
         assert f._attributes["checked"] == 1 and f._attributes["checked"].dtype == np.int8
+
+
+def test_attributes_set_after_the_dataset_was_built_are_saved(tmp_path):
+    """``res.attrs`` edited after ``res.dataset`` was used (say, to plot): ``save`` then writes the dataset,
+    whose attributes xarray copied when it was built, so the edit must land there, not be dropped silently."""
+    res = run_sweep([Axis("detuning", 0.5, 2.5, 3)], threads=1)
+    res.dataset  # noqa: B018 (built, as plotting it would)
+    res.attrs["note"] = "set after plotting"
+    with xr.open_dataset(res.save(tmp_path / "s.nc")) as back:
+        assert back.attrs.get("note") == "set after plotting"
