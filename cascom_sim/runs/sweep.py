@@ -170,8 +170,10 @@ class SweepResult:
 
     @property
     def attrs(self) -> dict:
-        """The global attributes (model, pairs, measures, every fixed parameter, …)."""
-        return self.parts.attrs
+        """The global attributes (model, pairs, measures, every fixed parameter, …): once :attr:`dataset` has
+        been built, its attributes (xarray copies them; :meth:`save` then writes the dataset), so that what is
+        set here is saved either way."""
+        return self.dataset.attrs if "dataset" in self.__dict__ else self.parts.attrs
 
     def __repr__(self) -> str:
         a = self.arrays
