@@ -314,3 +314,26 @@ def test_interrupted_ensemble_without_checkpoint_says_nothing_was_kept(capsys, m
                          "--trajectories", "64", "--t-end", "1e-8")
     assert code == 130
     assert err == "cascom: interrupted; nothing was kept (give --checkpoint DIR or --out to make a rerun resume)\n"
+
+
+def test_every_option_of_every_subcommand_has_help():
+    """`cascom SUBCOMMAND --help` is where a new user learns the flags: none may be a bare name
+    (sweep --plot, evolve --trajectories/--seed/--out/--plot, optimize --engine once were)."""
+    import argparse
+
+    from cascom_sim.cli.app import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    bare = sorted(f"{name} {'/'.join(a.option_strings)}" for name, p in subparsers.choices.items()
+                  for a in p._actions if a.option_strings and not a.help)
+    assert bare == []
+
+
+def test_set_help_lists_every_parameter_with_its_unit(capsys):
+    from cascom_sim.parameters import SPECS, Parameters
+
+    assert main(["steady", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in Parameters.names():
+        assert f"{name} ({SPECS[name].unit})" in text

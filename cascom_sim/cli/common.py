@@ -34,7 +34,9 @@ def common_arguments() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("model and parameters")
     g.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a parameter (repeatable), e.g. --set detuning=1.4")
+                   help="override a parameter (repeatable), e.g. --set detuning=1.4; NAME among "
+                        + ", ".join(f"{n} ({SPECS[n].unit})" for n in Parameters.names())
+                        + "; frequencies are f = ω/2π, defaults the paper's Fig. 1(d)")
     g.add_argument("--config", metavar="FILE.toml", help="TOML file of parameters and an optional [options] table")
     g.add_argument("--model-file", metavar="NET.toml", default=None,
                    help="a network of N nodes described in a TOML file (examples/chain3.toml); --set then takes "
@@ -163,7 +165,7 @@ def add_execution_arguments(p) -> None:
     g = p.add_argument_group("execution")
     g.add_argument("--threads", type=int, default=None, metavar="N",
                    help="threads of this process (default: every core it may use; with --workers/--scheduler: 1)")
-    g.add_argument("--workers", type=int, default=1,
+    g.add_argument("--workers", type=int, default=1, metavar="N",
                    help="run chunks on a local Dask cluster of N workers (local processes if Dask is absent)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run chunks on this Dask scheduler (it runs the code it is sent: only a cluster you trust)")
     g.add_argument("--max-memory", type=float, default=4.0, metavar="GB",

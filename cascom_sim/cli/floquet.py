@@ -19,7 +19,8 @@ def register(sub, common) -> None:
     p.add_argument("--method", choices=("ode", "piecewise"), default="ode",
                    help="monodromy by solve_ivp (default) or by composed midpoint propagators")
     p.add_argument("--steps", type=int, default=256, help="midpoint steps per period for --method piecewise")
-    p.add_argument("--plot", metavar="FILE.png")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="figure of E_N over one period and the drive (.png, .pdf, .svg, …)")
     p.set_defaults(func=cmd_floquet)
 
 

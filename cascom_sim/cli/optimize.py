@@ -100,11 +100,12 @@ def register(sub, common) -> None:
     p.add_argument("--allow-unphysical-noise", action="store_true",
                    help="accept points whose noise fails D + (i/2)(AΩ+ΩAᵀ) ≥ 0 (the quantum Brownian bath, never of Lindblad form, is searched without this check by default)")
     p.add_argument("--history", action="store_true", help="include the search history in --json")
-    p.add_argument("--engine", choices=ENGINES, default="compiled")
+    p.add_argument("--engine", choices=ENGINES, default="compiled",
+                   help="per-point evaluation: compiled kernel (default) or the NumPy reference")
     g = p.add_argument_group("execution")
     g.add_argument("--threads", type=int, default=None, metavar="N",
                    help="threads evaluating each population (default: every core; with --workers/--scheduler: 1)")
-    g.add_argument("--workers", type=int, default=1,
+    g.add_argument("--workers", type=int, default=1, metavar="N",
                    help="split each population over N local processes or Dask workers (worth it for --model-file "
                         "networks, whose members are built in Python)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",

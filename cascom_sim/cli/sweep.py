@@ -141,7 +141,9 @@ def register(sub, common) -> None:
     p.add_argument("--measure", action="append", default=[], metavar="NAME",
                    help="measures beside E_N (repeatable or comma list): " + ", ".join(MEASURES))
     p.add_argument("--out", required=True, metavar="FILE.nc", help="NetCDF output (written atomically)")
-    p.add_argument("--plot", metavar="FILE.png")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="figure of E_N over the line or plane, for one or two axes and one pair; where E_N is "
+                        "nowhere positive, ν̃₋ if --measure pt_nu was given, else the growth rate (.png, .pdf, .svg, …)")
     p.add_argument("--engine", choices=ENGINES, default="compiled",
                    help="per-point evaluation: compiled kernel (default) or the NumPy reference")
     p.add_argument("--max-points", type=float, default=MAX_NETWORK_POINTS, metavar="N",
