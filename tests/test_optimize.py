@@ -1,6 +1,7 @@
 """cascom optimize: differential evolution over the vectorized pipeline, checked against sweeps."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,3 +97,16 @@ def test_worker_processes_and_threads_give_the_same_search():
 def test_bad_thread_count_is_a_parameter_error():
     with pytest.raises(ParameterError, match="threads"):
         optimize(["detuning=0.6:1.4"], base=SINGLE_CAVITY_ENTANGLED, pair="a1,b1", threads=0, maxiter=1)
+
+
+def test_cli_optimize_says_when_the_measure_is_zero_everywhere(capsys):
+    """At the paper's parameters the two-channel cascade has E_N(b1, b2) = 0 over the whole box: the search
+    stops after its first generation with 'maximum of E_N: 0'.  The output says why and what to try instead."""
+    code = main(["optimize", "--model", "two-channel", "--vary", "detuning=0.5:2.5", "--vary", "dtheta_pi=0:2",
+                 "--popsize", "4", "--maxiter", "3", "--no-polish"])
+    out = capsys.readouterr().out
+    assert code == 0 and "maximum of E_N: 0\n" in out
+    assert "note: E_N = 0 at every feasible point the search evaluated" in out and "--measure pt_nu --minimize" in out
+    code = main(["optimize", "--config", str(Path(__file__).parents[1] / "examples" / "vitali2007.toml"),
+                 "--vary", "detuning=0.5:1.5", "--pair", "a1,b1", "--maxiter", "3", "--popsize", "4", "--no-polish"])
+    assert code == 0 and "note:" not in capsys.readouterr().out

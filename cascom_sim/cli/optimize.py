@@ -63,6 +63,9 @@ def cmd_optimize(args) -> int:
               f"{res.stats['evaluations']} evaluations")
         return 0
     print(f"  {goal} of {res.measure}: {res.value:.6g}")
+    if not args.minimize and res.value == 0 and res.measure in ("E_N", "E_2", "steering_12", "steering_21"):
+        print(f"  note: {res.measure} = 0 at every feasible point the search evaluated, so it had no slope to follow; "
+              "--measure pt_nu --minimize grades how far each point is from entanglement (entangled where ν̃₋ < 1)")
     for k, v in res.x.items():
         print(f"  at {k} = {v:.6g}")
     rob = res.robustness
