@@ -357,7 +357,7 @@ def parse_assignment(text: str) -> tuple[str, float]:
     try:
         return name, float(value)
     except ValueError:
-        raise ParameterError(name, value.strip(), SPECS[name].allowed()) from None
+        raise ParameterError(name, value.strip(), "a real number: " + SPECS[name].allowed()) from None
 
 
 def read_toml(path: str | Path, what: str) -> dict[str, Any]:
@@ -390,7 +390,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
             raise ParameterError(name, value, "a parameter name among " + ", ".join(Parameters.names())
                                  + unknown_name_hint(name))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParameterError(name, value, SPECS[name].allowed())
+            raise ParameterError(name, value, "a real number: " + SPECS[name].allowed())
     allowed_opts = {"model", "units", "coupling", "bath", "pair"}
     for key in options:
         if key not in allowed_opts:

@@ -64,6 +64,7 @@ def test_steady_table_names_conventions(capsys):
     (["steady", "--units", "weird"], "--units"),
     (["steady", "--pair", "b1,x9"], "pair"),
     (["sweep", "--x", "detuning=1:2", "--out", "x.nc"], "NAME=START:STOP:NUM"),
+    (["steady", "--set", "eta=abc"], "'eta' = 'abc' is invalid: allowed a real number: 0 ≤ eta ≤ 1"),
 ])
 def test_bad_input_one_line_exit_2(capsys, argv, fragment):
     code = main(argv)
