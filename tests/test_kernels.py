@@ -607,3 +607,24 @@ def test_a_certified_rightmost_eigenvalue_is_lapacks(seed, n, kind, log_scale, s
     if got["max_re_by_newton"][1]:
         assert abs(got["max_re_eigenvalue"][1] - ev.real.max()) <= tol
         assert not got["stable_eigenvalues"][1]
+
+
+def test_points_on_their_own_do_not_depend_on_how_a_stack_is_split():
+    """The optimizer's context: no Newton start from a neighbour, so a stack evaluated whole, in two uneven
+    halves, or point by point gives the same bits; outside it, sweep-ordered points do take the Newton path."""
+    from cascom_sim.runs.executor import points_on_their_own
+
+    params = Parameters().replace(detuning=np.repeat(np.linspace(0.5, 2.5, 10), 30),
+                                  dtheta_pi=np.tile(np.linspace(0.0, 2.0, 30), 10))
+    model = build_model(params, ModelOptions(units="literal"))
+    A, D = model.drift, model.diffusion
+    idx = np.array([gaussian.pair_indices(p) for p in PAIRS])
+    assert steady_points(A, D, idx)["max_re_by_newton"].mean() > 0.9
+    with points_on_their_own():
+        whole = steady_points(A, D, idx)
+        halves = [steady_points(A[s], D[s], idx) for s in (slice(0, 137), slice(137, None))]
+        single = [steady_points(A[k:k + 1], D[k:k + 1], idx) for k in range(0, 300, 7)]
+    assert not whole["max_re_by_newton"].any()
+    for key in ("max_re_eigenvalue", "stable_eigenvalues", "stable_routh_hurwitz", "E_N_formal"):
+        np.testing.assert_array_equal(whole[key], np.concatenate([h[key] for h in halves]), err_msg=key)
+        np.testing.assert_array_equal(whole[key][::7], np.concatenate([h[key] for h in single]), err_msg=key)

@@ -51,7 +51,7 @@ import numpy as np
 
 from ..gaussian.covariance import BONA_FIDE_RTOL, NOISE_RTOL
 from ..gaussian.stability import STABILITY_RTOL
-from .executor import KERNEL_BLOCK, claim_blocks
+from .executor import KERNEL_BLOCK, claim_blocks, continuation_allowed
 
 _JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
 
@@ -795,12 +795,16 @@ def _point(a, d, p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V,
 
 
 @numba.njit(**_JIT)
-def _block(A, D, pairs, lo, hi, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v):
+def _block(A, D, pairs, lo, hi, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v, continuation):
     """Points lo..hi-1 of the stacks A, D (N, n, n) (D may hold one matrix shared by every point): fill
-    the output arrays in place."""
+    the output arrays in place.  Without ``continuation`` no point starts from the previous one's rightmost
+    eigenvalue (see :func:`points_on_their_own`)."""
     scr = _scratch(A.shape[1])
+    track = scr[23]
     shared_d = D.shape[0] == 1
     for p in range(lo, hi):
+        if not continuation:
+            track[0] = np.nan
         _point(A[p], D[0 if shared_d else p], p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v,
                scr)
     return hi - lo
@@ -883,16 +887,19 @@ def _paper_coefficients(x, literal, brownian, q):
 
 
 @numba.njit(**_JIT)
-def _block_paper(X, D, pairs, lo, hi, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v, literal, brownian,
-                 photons, rate):
+def _block_paper(X, D, pairs, lo, hi, max_re, by_newton, by_eig, by_rh, noise, bona, en, V, keep_v, continuation,
+                 literal, brownian, photons, rate):
     """:func:`_block` for the paper's model, built point by point from its inputs X (N, 9)
     (:data:`PAPER_INPUTS`): no stack of drift matrices is ever stored.  Also fills the photon numbers
     (N, 2) and each point's largest rate max(max|A|, √max|D|) (N,), for the caller's overflow check."""
     scr = _scratch(8)
+    track = scr[23]
     a = np.empty((8, 8))
     q = np.empty(12)
     shared_d = D.shape[0] == 1
     for p in range(lo, hi):
+        if not continuation:
+            track[0] = np.nan
         n1, n2 = _paper_coefficients(X[p], literal, brownian, q)
         photons[p, 0] = n1
         photons[p, 1] = n2
@@ -971,13 +978,15 @@ def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), ex
                np.broadcast_to(D, (N, n, n)))
     pairs = np.ascontiguousarray(np.atleast_2d(pairs), dtype=np.int64)
     out, V = _outputs(N, n, pairs.shape[0], keep_covariance)
+    continuation = continuation_allowed()
     per_point = [out[k] for k in ("max_re_eigenvalue", "max_re_by_newton", "stable_eigenvalues",
                                   "stable_routh_hurwitz",
                                   "noise_physical", "bona_fide", "E_N_formal")]
 
     def work(lo, hi):
         block_fn(first[lo:hi], D if shared else D[lo:hi], pairs, 0, hi - lo, *[a[lo:hi] for a in per_point],
-                 V[lo:hi] if keep_covariance else V, keep_covariance, *extra, *[a[lo:hi] for a in extra_out])
+                 V[lo:hi] if keep_covariance else V, keep_covariance, continuation, *extra,
+                 *[a[lo:hi] for a in extra_out])
 
     with _first_load():  # a no-op once the kernels are loaded
         claim_blocks(work, N, KERNEL_BLOCK, threads)

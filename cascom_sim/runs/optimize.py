@@ -197,10 +197,16 @@ def evaluate_network_measure(points: dict[str, np.ndarray], network, pair, measu
 
 def _evaluate_share(task) -> tuple[np.ndarray, np.ndarray, dict]:
     """One worker's share of a population (module level, so that processes and Dask can run it)."""
+    from .executor import points_on_their_own
+
     (kind, model, options, pair, measure, engine, require_noise_physical, margin), threads, points = task
-    if kind == "network":
-        return evaluate_network_measure(points, model, pair, measure, threads, require_noise_physical, margin)
-    return evaluate_measure(points, model, options, pair, measure, engine, threads, require_noise_physical, margin)
+    # each member on its own (no Newton start from its neighbour in the stack), so that splitting a
+    # population over workers changes no bit of the growth rates the penalty uses
+    with points_on_their_own():
+        if kind == "network":
+            return evaluate_network_measure(points, model, pair, measure, threads, require_noise_physical, margin)
+        return evaluate_measure(points, model, options, pair, measure, engine, threads, require_noise_physical,
+                                margin)
 
 
 @contextlib.contextmanager
