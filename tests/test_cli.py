@@ -201,6 +201,15 @@ def test_steady_bare_detuning_lists_branches(capsys):
     assert any(not b["stable"] for b in d["branches"]) and any(b["stable"] for b in d["branches"])
 
 
+def test_steady_bare_detuning_table_shows_the_bare_not_the_unused_effective_detuning(capsys):
+    """Each branch's table gave 'Δ/ω_m = 1.4' (the default effective detuning, which --bare-detuning ignores)
+    right under 'effective Δ/ω_m = (0.956, 0.956)'; it now gives the bare detuning it was solved from."""
+    code, out, _ = run(capsys, "steady", "--set", "eta=0", "--set", "mass=2e-17", "--set", "power=0.2",
+                       "--bare-detuning", "1.0")
+    assert code == 0 and "effective Δ/ω_m = (0.956" in out
+    assert "Δ_c/ω_m = 1 (bare), Δθ = 0.25π" in out and "Δ/ω_m = 1.4" not in out
+
+
 def test_sweep_cli_resumes_and_cleans_its_checkpoint(capsys, tmp_path):
     out = tmp_path / "s.nc"
     argv = ["sweep", "--x", "detuning=0.5:2.5:40", "--y", "phi_pi=0.4:0.6:30", "--out", str(out), "--json"]

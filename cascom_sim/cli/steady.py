@@ -62,7 +62,9 @@ def _network_lines(s) -> list[str]:
     return lines
 
 
-def steady_table(s) -> str:
+def steady_table(s, bare_detuning: float | None = None) -> str:
+    """The text table of one steady state; with ``bare_detuning`` (Δ_c/ω_m) the parameter line gives it
+    instead of the ``detuning`` parameter, which the self-consistent branches do not use."""
     mf = s.model.mean_fields
     p = s.parameters
     if p is None:
@@ -71,7 +73,8 @@ def steady_table(s) -> str:
     lines = [
         f"cascom steady — model {s.options.model}, units reading {s.options.units}, "
         f"coupling {s.options.coupling}, bath {s.options.bath}",
-        f"  Δ/ω_m = {p.detuning:g}, Δθ = {p.dtheta_pi:g}π, φ = {p.phi_pi:g}π, η = {p.eta:g}, "
+        (f"  Δ/ω_m = {p.detuning:g}" if bare_detuning is None else f"  Δ_c/ω_m = {bare_detuning:g} (bare)")
+        + f", Δθ = {p.dtheta_pi:g}π, φ = {p.phi_pi:g}π, η = {p.eta:g}, "
         f"P = {p.power:g} W, T = {p.temperature:g} K, ω_m/2π = {p.omega_m:g} Hz, κ/2π = {p.kappa:g} Hz",
         f"  g0 = {float(p.g0(s.options.coupling)):.4g} rad/s, ε = {float(p.epsilon):.4g} 1/s, n_m = {float(p.n_m):.4g}"
         + (f", κ_R/κ = {p.kappa_r_fraction:g}, κ_L/κ = {p.kappa_l_fraction:g}" if s.options.model == "two-channel"
@@ -124,7 +127,7 @@ def cmd_steady(args) -> int:
         for k, b in enumerate(branches, 1):
             d = np.asarray(b.model.mean_fields.delta) / float(params.omega_m_rad)
             print(f"--- branch {k}: effective Δ/ω_m = ({d[0]:.6g}, {d[1]:.6g})")
-            print(steady_table(b))
+            print(steady_table(b, bare_detuning=args.bare_detuning))
     return 0
 
 
