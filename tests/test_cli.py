@@ -246,6 +246,15 @@ def test_sweep_text_says_where_the_maximum_is_and_warns_like_steady(tmp_path, ca
     assert main(["sweep", "--x", "detuning=0.5:2.5:5", "--y", "dtheta_pi=0:2:5", "--out", str(tmp_path / "p.nc")]) == 0
     text = capsys.readouterr().out
     assert "no point of the grid is stable" in text and "unphysical" in text and "max_E_N: —" in text
+    # the JSON carries the same warnings (it had none: a script reading it never learnt the plane is unphysical)
+    assert d["warnings"] == []
+    argv = ["sweep", "--x", "detuning=0.5:2.5:5", "--y", "dtheta_pi=0:2:5", "--out", str(tmp_path / "p.nc"), "--json"]
+    assert main(argv) == 0
+    w = json.loads(capsys.readouterr().out)["warnings"]
+    assert w == ["no point of the grid is stable — there is no steady state anywhere here",
+                 "the noise is unphysical (not of Lindblad form) at 100 % of the points — every point",
+                 "E_N is defined nowhere (it needs a stable point with a bona fide covariance)"]
+    assert all(f"  {'note' if 'E_N' in x else 'warning'}: {x}" in text for x in w)
 
 
 def test_steady_names_the_channel_split_and_notes_parameters_the_model_ignores(capsys):

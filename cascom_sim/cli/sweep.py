@@ -94,6 +94,17 @@ def cmd_sweep(args) -> int:
     if len(pairs) > 1:
         summary["max_E_N_by_pair"] = {str(lab): (float(np.nanmax(v)) if np.isfinite(v).any() else None)
                                       for lab, v in zip(res.coords["pair"], np.moveaxis(en, -1, 0))}
+    # the warnings cascom steady gives, for the whole grid (in the JSON too, as `cascom steady --json` has them)
+    said = []
+    if summary["stable_fraction"] == 0:
+        said.append(("warning", "no point of the grid is stable — there is no steady state anywhere here"))
+    if summary["noise_physical_fraction"] < 1:
+        said.append(("warning", f"the noise is unphysical (not of Lindblad form) at "
+                                f"{100 * (1 - summary['noise_physical_fraction']):.0f} % of the points"
+                                + (" — every point" if summary["noise_physical_fraction"] == 0 else "")))
+    if summary["max_E_N"] is None:
+        said.append(("note", "E_N is defined nowhere (it needs a stable point with a bona fide covariance)"))
+    summary["warnings"] = [text for _, text in said]
     if args.json:
         print(dumps(summary))
     else:
@@ -106,15 +117,8 @@ def cmd_sweep(args) -> int:
                   "max_E_N_by_pair", "out", "plot"):
             if k in summary:
                 print(f"  {k}: {_text(summary[k])}")
-        # the warnings cascom steady prints, for the whole grid
-        if summary["stable_fraction"] == 0:
-            print("  warning: no point of the grid is stable — there is no steady state anywhere here")
-        if summary["noise_physical_fraction"] < 1:
-            print(f"  warning: the noise is unphysical (not of Lindblad form) at "
-                  f"{100 * (1 - summary['noise_physical_fraction']):.0f} % of the points"
-                  + (" — every point" if summary["noise_physical_fraction"] == 0 else ""))
-        if summary["max_E_N"] is None:
-            print("  note: E_N is defined nowhere (it needs a stable point with a bona fide covariance)")
+        for kind, text in said:
+            print(f"  {kind}: {text}")
     return 0
 
 
