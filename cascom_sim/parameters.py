@@ -386,6 +386,9 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     if "parameters" in data and isinstance(data["parameters"], dict):
         data = {**data.pop("parameters"), **data}
     for name, value in data.items():
+        if name not in SPECS and isinstance(value, dict):  # a table: [option], [Options], [params] …
+            raise ParameterError(f"[{name}]", str(path), "a parameter file whose only tables are [options] "
+                                 "(model, units, coupling, bath, pair) and [parameters]")
         if name not in SPECS:
             raise ParameterError(name, value, "a parameter name among " + ", ".join(Parameters.names())
                                  + unknown_name_hint(name))

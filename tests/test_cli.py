@@ -257,6 +257,16 @@ def test_sweep_text_says_where_the_maximum_is_and_warns_like_steady(tmp_path, ca
     assert all(f"  {'note' if 'E_N' in x else 'warning'}: {x}" in text for x in w)
 
 
+def test_config_with_a_misspelt_table_names_the_table(capsys, tmp_path):
+    """`[option]` for `[options]` was reported as a parameter named 'option' with a dict for its value."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('detuning = 1.4\n[option]\nunits = "literal"\n')
+    code, out, err = run(capsys, "steady", "--config", str(cfg))
+    assert code == 2 and out == ""
+    assert err == (f"cascom: error: parameter '[option]' = '{cfg}' is invalid: allowed a parameter file whose only "
+                   "tables are [options] (model, units, coupling, bath, pair) and [parameters]\n")
+
+
 def test_steady_names_the_channel_split_and_notes_parameters_the_model_ignores(capsys):
     """The two-channel header shows κ_R/κ and κ_L/κ; the paper's model has no κ split, so setting one is
     noted (it used to be accepted silently and ignored)."""
