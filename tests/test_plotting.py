@@ -80,3 +80,24 @@ def test_sweep_without_entanglement_plots_the_distance_to_it(tmp_path):
     np.testing.assert_allclose(np.sort(shown.ravel()), np.sort(ds["pt_nu"].values.ravel()), rtol=1e-12)
     path = plotting.plot_sweep(ds, tmp_path / "nu.png")
     assert path.exists() and path.stat().st_size > 10_000
+
+
+def test_evolution_figure_keeps_coinciding_occupations_visible(tmp_path, monkeypatch):
+    """At η = 0 the two nodes are identical (n_a1 = n_a2, n_b1 = n_b2): drawn with one line style, the second
+    curve of each pair hid the first and the legend named four curves where two could be seen."""
+    import matplotlib.figure
+
+    from cascom_sim.presets import SINGLE_CAVITY_ENTANGLED as CASE
+    from cascom_sim.report.plotting import plot_evolution
+    from cascom_sim.solvers.dynamics import evolve_covariance, initial_covariance
+
+    ev = evolve_covariance(cs.build_model(CASE), np.linspace(0, 2e-7, 21), initial_covariance(CASE), pair=("a1", "b1"))
+    np.testing.assert_allclose(ev.occupations[:, 0], ev.occupations[:, 1], rtol=1e-9)
+    saved = []
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: (saved.append(fig), real(fig, *a, **k)))
+    plot_evolution(ev, tmp_path / "e.png", params=CASE)
+    lines = [ln for ln in saved[0].axes[1].get_lines() if ln.get_label().startswith("$n$")]
+    # each mode differs from the one before it (the identical partner) in dash pattern and width
+    assert all((a.get_linestyle(), a.get_linewidth()) != (b.get_linestyle(), b.get_linewidth())
+               for a, b in zip(lines, lines[1:]))

@@ -406,8 +406,10 @@ def plot_evolution(ev, path: str | Path, title: str | None = None, params=None) 
         ax1.set_ylabel(rf"$E_N$({ev.pair[0]}, {ev.pair[1]})")
         legend(ax1, loc="best")
         modes = tuple(ev.model.modes)
-        for k, name in enumerate(modes):
-            ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}")
+        for k, name in enumerate(modes):  # a dash pattern per mode, later ones drawn thinner on top, so that
+            # coinciding curves (a1 ≡ a2 and b1 ≡ b2 for identical nodes) each stay visible
+            ax2.plot(t_axis, np.clip(ev.occupations[:, k], 1e-6, None), label=rf"$n$ {name}",
+                     ls=("-", "--", "-", "--")[k % 4], lw=(2.6, 1.6, 2.6, 1.6)[k % 4])
         ax2.set_yscale("log")
         positive = ev.occupations[ev.occupations > 0]
         if positive.size:  # ensemble estimates of near-vacuum modes scatter around 0: keep the axis on the signal
