@@ -150,6 +150,14 @@ def test_evolve_json_keys_and_values(capsys, tmp_path):
     d = json.loads(out)
     assert len(d["E_N_ci"]) == 11 and d["trajectories"] == 512 and d["seed"] == 5
     assert png.stat().st_size > 10_000 and nc.stat().st_size > 1_000
+    import xarray as xr
+
+    with xr.open_dataset(nc) as ds:
+        assert (int(ds.attrs["trajectories"]), int(ds.attrs["seed"])) == (512, 5)
+    # a deterministic run's file has no ensemble size or seed (it held the stand-ins 0 and -1)
+    code, _, _ = run(capsys, "evolve", *base, "--t-end", "3e-7", "--points", "11", "--out", str(tmp_path / "c.nc"))
+    with xr.open_dataset(tmp_path / "c.nc") as ds:
+        assert code == 0 and "trajectories" not in ds.attrs and "seed" not in ds.attrs and ds.attrs["method"] == "covariance"
 
 
 def test_evolve_unstable_reports_growth_rate(capsys):

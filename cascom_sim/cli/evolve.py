@@ -65,8 +65,9 @@ def _evolution_dataset(ev, params):
     attrs = {"title": "cascom_sim evolution", "method": ev.method, **described,
              "pair": ",".join(ev.pair), "stable": int(ev.stable),
              "noise_physical": int(ev.noise_physical),
-             "stationary_E_N": np.nan if ev.stationary_E_N is None else ev.stationary_E_N,
-             "trajectories": ev.n_trajectories or 0, "seed": ev.seed if ev.seed is not None else -1}
+             "stationary_E_N": np.nan if ev.stationary_E_N is None else ev.stationary_E_N}
+    if ev.n_trajectories:  # an ensemble's size and seed; a deterministic run has neither (no 0 / -1 stand-ins)
+        attrs.update(trajectories=ev.n_trajectories, seed=ev.seed)
     if params is not None:
         attrs.update(parameter_attributes(params))
     q = [f"{x}{m}" for m in ev.modes for x in ("X", "Y")]
