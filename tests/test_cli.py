@@ -65,6 +65,9 @@ def test_steady_table_names_conventions(capsys):
     (["steady", "--pair", "b1,x9"], "pair"),
     (["sweep", "--x", "detuning=1:2", "--out", "x.nc"], "NAME=START:STOP:NUM"),
     (["steady", "--set", "eta=abc"], "'eta' = 'abc' is invalid: allowed a real number: 0 ≤ eta ≤ 1"),
+    (["optimize", "--vary", "detuning=0.5:1.5", "--popsize", "0"], "'popsize' = 0 is invalid: allowed an integer ≥ 1"),
+    (["optimize", "--vary", "detuning=0.5:1.5", "--maxiter", "-1"], "'maxiter' = -1 is invalid: allowed an integer ≥ 0"),
+    (["optimize", "--vary", "detuning=0.5:1.5", "--radius", "-1"], "'radius' = -1.0 is invalid: allowed 0 ≤ radius ≤ 1"),
 ])
 def test_bad_input_one_line_exit_2(capsys, argv, fragment):
     code = main(argv)

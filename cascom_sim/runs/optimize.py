@@ -325,6 +325,11 @@ def optimize(vary: Sequence[Bound | str], base: Parameters | None = None, option
         raise ParameterError("pair", pair, "one pair")
     pair = pairs[0]
     _measure_of_output(measure)
+    for name, value, low in (("popsize", popsize, 1), ("maxiter", maxiter, 0)):  # scipy would take 0 or −3 silently
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ParameterError(name, value, f"an integer ≥ {low}")
+    if not (np.isfinite(robustness_radius) and 0 <= robustness_radius <= 1):
+        raise ParameterError("radius", robustness_radius, "0 ≤ radius ≤ 1 (a fraction of each range)")
     if engine not in ENGINES:
         raise ParameterError("engine", engine, " or ".join(ENGINES))
     names = [b.name for b in bounds]
