@@ -65,6 +65,12 @@ def test_steady_table_names_conventions(capsys):
     (["steady", "--pair", "b1,x9"], "pair"),
     (["sweep", "--x", "detuning=1:2", "--out", "x.nc"], "NAME=START:STOP:NUM"),
     (["steady", "--set", "eta=abc"], "'eta' = 'abc' is invalid: allowed a real number: 0 ≤ eta ≤ 1"),
+    (["floquet", "--modulate", "power:0.5:0"],
+     "'--modulate' = 'power:0.5:0' is invalid: allowed NAME:DEPTH:FREQ with FREQ: 0 < frequency ≤ 1e15 (Hz)"),
+    (["evolve", "--modulate", "power:2:1e6"], "'--modulate' = 'power:2:1e6' is invalid: allowed NAME:DEPTH:FREQ with "
+                                              "DEPTH: 0 ≤ depth ≤ 1"),
+    (["floquet", "--modulate", "spring:0.1:-5"], "'--modulate' = 'spring:0.1:-5' is invalid: allowed NAME:DEPTH:FREQ "
+                                                 "with FREQ: 0 < frequency ≤ 1e15 (Hz)"),
     (["optimize", "--vary", "detuning=0.5:1.5", "--popsize", "0"], "'popsize' = 0 is invalid: allowed an integer ≥ 1"),
     (["optimize", "--vary", "detuning=0.5:1.5", "--maxiter", "-1"], "'maxiter' = -1 is invalid: allowed an integer ≥ 0"),
     (["optimize", "--vary", "detuning=0.5:1.5", "--radius", "-1"], "'radius' = -1.0 is invalid: allowed 0 ≤ radius ≤ 1"),

@@ -59,7 +59,7 @@ def test_evolve_default_grid_comes_from_the_spectrum(capsys):
     (["evolve", "--method", "piecewise"], "method"),
     (["floquet", "--drive", "/nonexistent.toml"], "--drive"),
     (["floquet"], "periodic"),
-    (["evolve", "--modulate", "power:1.5:1e6"], "envelope.depth"),
+    (["evolve", "--modulate", "power:1.5:1e6"], "--modulate' = 'power:1.5:1e6' is invalid: allowed NAME:DEPTH:FREQ with DEPTH: 0 ≤ depth ≤ 1"),
 ])
 def test_bad_drive_input_is_one_line_exit_2(capsys, argv, word):
     code, out, err = run(capsys, *argv)

@@ -24,8 +24,8 @@ def run(capsys, *argv):
 
 @pytest.mark.parametrize("argv, name", [
     (("evolve", "--ramp", "1e300"), "envelope.tau"),
-    (("floquet", "--modulate", "power:0.5:1e300"), "envelope.frequency"),
-    (("evolve", "--modulate", "spring:0.1:1e300"), "modulation.frequency"),
+    (("floquet", "--modulate", "power:0.5:1e300"), "with FREQ: 0 ≤ frequency ≤ 1e15 (Hz)"),
+    (("evolve", "--modulate", "spring:0.1:1e300"), "with FREQ: 0 < frequency ≤ 1e15 (Hz)"),
 ])
 def test_drive_scales_beyond_reach_are_refused_in_one_line(capsys, argv, name):
     code, out, err = run(capsys, *argv)

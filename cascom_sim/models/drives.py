@@ -403,11 +403,16 @@ def parse_modulate(text: str) -> Modulation | Envelope:
         depth, freq = float(parts[1]), float(parts[2])
     except ValueError:
         raise ParameterError("--modulate", text, allowed) from None
-    if name == "power":
-        return Envelope(kind="sine", depth=depth, frequency=freq)
-    if name not in MODULATED_PARAMETERS:
+    if name not in MODULATED_PARAMETERS and name != "power":
         raise ParameterError("--modulate", text, allowed)
-    return Modulation(name=name, depth=depth, frequency=freq)
+    try:
+        if name == "power":
+            return Envelope(kind="sine", depth=depth, frequency=freq)
+        return Modulation(name=name, depth=depth, frequency=freq)
+    except ParameterError as exc:  # name what the user typed, not the envelope/modulation field inside
+        field = "DEPTH" if exc.name.endswith("depth") else "FREQ"
+        rule = str(exc.allowed).replace(" for kind='sine'", "")
+        raise ParameterError("--modulate", text, f"NAME:DEPTH:FREQ with {field}: {rule}") from None
 
 
 def combine(drive: Drive | None, *, ramp: float | None = None, modulate=(), n_pumps: int = 2) -> Drive:
