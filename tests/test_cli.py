@@ -383,3 +383,17 @@ def test_set_help_lists_every_parameter_with_its_unit(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for name in Parameters.names():
         assert f"{name} ({SPECS[name].unit})" in text
+
+
+def test_common_options_are_on_every_subcommand_but_validate():
+    """README and docs/cli.md say so; validate's --json used to be assumed and failed as an unknown argument."""
+    import argparse
+
+    from cascom_sim.cli.app import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    common = {"--set", "--config", "--model", "--units", "--coupling", "--bath", "--model-file", "--pair", "--json"}
+    for name, p in subparsers.choices.items():
+        flags = {s for a in p._actions for s in a.option_strings}
+        assert (common <= flags) == (name != "validate"), name
