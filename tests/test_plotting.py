@@ -34,7 +34,9 @@ def test_footer_lists_exactly_the_parameters_that_differ_from_the_defaults():
     assert "units literal" in text and "model paper" in text
     assert "P = 20 mW" in text and "η = 0.5" in text
     assert "m = 2 fg" in changed_parameters({"mass": 2e-18}) and "T = 22 µK" in changed_parameters({"temperature": 22e-6})
-    assert "Δθ" not in text and "Δ/ω_m" not in text  # Δθ = 0.25π is the default; detuning is swept
+    assert "Δθ" not in text and "Δ/ωₘ" not in text  # Δθ = 0.25π is the default; detuning is swept
+    # plain-text footers write subscripts as characters, not as TeX's "_m"
+    assert changed_parameters({"detuning": 1.0, "omega_m": 1e6, "gamma_m": 1e3}) == "Δ/ωₘ = 1, ωₘ/2π = 1 MHz, γₘ/2π = 1 kHz"
     assert "all other parameters" in footer_text(dict(run_sweep([Axis("eta", 0, 1, 2)]).dataset.attrs), ("eta",))
 
 

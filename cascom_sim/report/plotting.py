@@ -41,8 +41,9 @@ DISPLAY = {
     "kappa_l_fraction": (1.0, r"$\kappa_L/\kappa$"),
 }
 # footer: short symbol and unit for each parameter
-_SHORT = {"detuning": ("Δ/ω_m", ""), "dtheta_pi": ("Δθ", "π"), "phi_pi": ("φ", "π"), "eta": ("η", ""),
-          "omega_m": ("ω_m/2π", " MHz"), "kappa": ("κ/2π", " MHz"), "gamma_m": ("γ_m/2π", " kHz"),
+# footers are plain text (no mathtext): "ₘ" (U+2098, in DejaVu Sans) rather than a TeX-style "_m"
+_SHORT = {"detuning": ("Δ/ωₘ", ""), "dtheta_pi": ("Δθ", "π"), "phi_pi": ("φ", "π"), "eta": ("η", ""),
+          "omega_m": ("ωₘ/2π", " MHz"), "kappa": ("κ/2π", " MHz"), "gamma_m": ("γₘ/2π", " kHz"),
           "power": ("P", " mW"), "temperature": ("T", " mK"), "wavelength": ("λ", " nm"), "length": ("l", " mm"),
           "mass": ("m", " ng"), "kappa_r_fraction": ("κ_R/κ", ""), "kappa_l_fraction": ("κ_L/κ", "")}
 
