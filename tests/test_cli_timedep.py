@@ -105,3 +105,22 @@ def test_plain_evolve_text_reports_the_interpolated_birth_not_the_vacuum_blip(ca
     line = next(l for l in text.splitlines() if "birth" in l)
     birth = float(line.split("birth: ")[1].split(" s")[0])
     np.testing.assert_allclose(birth, 4.9e-8, rtol=0.02)
+
+
+def test_floquet_notes_an_unstable_unmodulated_point_before_integrating(capsys, monkeypatch):
+    """At the paper's point (growth 1.75e8 1/s, e^175 over a 1 µs period) the search ran 18 s in silence and then
+    failed; the command now says first that the unmodulated point is unstable."""
+    import cascom_sim.cli.floquet as cli_floquet
+    from cascom_sim.solvers.meanfield_dynamics import IntegrationError
+
+    def fails(*a, **k):
+        raise IntegrationError("solve_ivp needed more than 2e+05 evaluations")
+
+    monkeypatch.setattr(cli_floquet, "_floquet", fails)
+    code = main(["floquet", "--modulate", "spring:0.1:1e6"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("cascom: note: without the modulation this point is unstable (max Re λ = 1.747e+08 1/s, "
+                          "a growth of e^175 over one period)")
+    code = main(["floquet", "--set", "phi_pi=0.5", "--modulate", "spring:0.1:1e6"])
+    assert code == 1 and "note" not in capsys.readouterr().err  # a stable point: no note
