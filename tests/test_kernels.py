@@ -628,3 +628,25 @@ def test_points_on_their_own_do_not_depend_on_how_a_stack_is_split():
     for key in ("max_re_eigenvalue", "stable_eigenvalues", "stable_routh_hurwitz", "E_N_formal"):
         np.testing.assert_array_equal(whole[key], np.concatenate([h[key] for h in halves]), err_msg=key)
         np.testing.assert_array_equal(whole[key][::7], np.concatenate([h[key] for h in single]), err_msg=key)
+
+
+def test_the_first_use_without_a_cached_kernel_says_it_compiles(monkeypatch):
+    """Compiling takes 10-20 s once after installing: the first use says so (a CascomWarning, one line on the
+    command line) instead of sitting silent at 0 %; a cached kernel says nothing."""
+    import warnings
+
+    from cascom_sim.errors import CascomWarning
+    from cascom_sim.runs import kernels
+
+    A, D, idx = -np.eye(4)[None], np.eye(4)[None], np.array([[0, 1, 2, 3]])
+    steady_points(A, D, idx)  # compiled (or loaded) and cached by now
+    assert kernels._is_cached(kernels._block) is True  # numba's cache index is read the way the note needs
+    monkeypatch.setattr(kernels, "_LOADED", False)
+    monkeypatch.setattr(kernels, "_is_cached", lambda kernel: False)
+    with pytest.warns(CascomWarning, match="compiling the sweep kernel"):
+        steady_points(A, D, idx)
+    monkeypatch.setattr(kernels, "_LOADED", False)
+    monkeypatch.setattr(kernels, "_is_cached", lambda kernel: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CascomWarning)
+        steady_points(A, D, idx)

@@ -1,6 +1,7 @@
 """Every failure handled: one line and exit 2 (input) or 1 (solver), no traceback; no number where there is none."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -163,3 +164,12 @@ def test_progress_bar_advances_and_closes(capsys):
     p.close()
     assert p._bar is None
     assert capsys.readouterr().err.endswith("\r")  # leave=False: the closed bar erased its line
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_an_output_directory_that_refuses_files_is_refused_before_the_computation(capsys):
+    """/proc passes os.access even for root but creates no file: the output check tries, and says so in one
+    line naming --out (a sweep used to name its automatic checkpoint, evolve failed after computing)."""
+    for command in (["sweep", "--x", "detuning=0.5:1:3"], ["evolve"]):
+        code, _, err = run(capsys, *command, "--out", "/proc/cascom-test-output.nc")
+        assert code == 2 and "'out'" in err and "/proc" in err and err.count("\n") == 1, err

@@ -64,7 +64,10 @@ def run() -> None:
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"cascom: warning: {message}", file=sys.stderr)
+    from tqdm import tqdm
+
+    # tqdm.write clears a progress bar that is being drawn, prints the line and redraws the bar below it
+    tqdm.write(f"cascom: warning: {message}", file=sys.stderr)
 
 
 def _run(args) -> int:

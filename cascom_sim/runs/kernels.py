@@ -45,10 +45,12 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import warnings
 
 import numba
 import numpy as np
 
+from ..errors import CascomWarning
 from ..gaussian.covariance import BONA_FIDE_RTOL, NOISE_RTOL
 from ..gaussian.stability import STABILITY_RTOL
 from .executor import KERNEL_BLOCK, claim_blocks, continuation_allowed
@@ -942,6 +944,16 @@ def _plain(x: np.ndarray) -> np.ndarray:
 _LOADED = False
 
 
+def _is_cached(kernel) -> bool | None:
+    """Whether numba's on-disk cache holds a compiled ``kernel`` for this source (None if that cannot be
+    told: the check reads numba's cache index through its internals, and any change there only silences
+    the note that compilation is under way)."""
+    try:
+        return bool(kernel._cache._cache_file._load_index())
+    except Exception:
+        return None
+
+
 @contextlib.contextmanager
 def _first_load():
     """numba's first compilation or cache load in a process imports scipy.linalg (~0.25 s, a tenth of a
@@ -988,6 +1000,9 @@ def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), ex
                  V[lo:hi] if keep_covariance else V, keep_covariance, continuation, *extra,
                  *[a[lo:hi] for a in extra_out])
 
+    if not _LOADED and _is_cached(block_fn) is False:
+        warnings.warn("compiling the sweep kernel (once after installing or upgrading, 10-20 s; later runs load "
+                      "it from numba's cache)", CascomWarning, stacklevel=3)
     with _first_load():  # a no-op once the kernels are loaded
         claim_blocks(work, N, KERNEL_BLOCK, threads)
     if keep_covariance:

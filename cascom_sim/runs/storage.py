@@ -67,6 +67,12 @@ def check_output_path(path: str | Path, option: str = "out", suffixes: tuple[str
             parent = parent.parent
         if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
             raise ParameterError(option, text, f"a path in a writable directory ({parent} is not one)")
+        try:  # os.access trusts permission bits; some file systems (e.g. /proc, even as root) refuse anyway
+            fd, probe = tempfile.mkstemp(dir=parent, prefix=".cascom-probe-")
+        except OSError as exc:
+            raise ParameterError(option, text, f"a path in a writable directory ({parent}: {exc.strerror})") from None
+        os.close(fd)
+        os.unlink(probe)
         if len(p.name.encode()) > 255 - 32:  # room for the temporary file's prefix and suffix
             raise ParameterError(option, text, "a file name shorter than 220 bytes")
     except (OSError, ValueError) as exc:
