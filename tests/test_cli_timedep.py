@@ -124,3 +124,21 @@ def test_floquet_notes_an_unstable_unmodulated_point_before_integrating(capsys, 
                           "a growth of e^175 over one period)")
     code = main(["floquet", "--set", "phi_pi=0.5", "--modulate", "spring:0.1:1e6"])
     assert code == 1 and "note" not in capsys.readouterr().err  # a stable point: no note
+
+
+def test_a_withheld_maximum_has_no_time_in_the_text_and_time_intervals_stay_in_the_span(capsys):
+    """A small ensemble (200 trajectories, the docs' entangled point): the maximum is withheld, and the text
+    line gives its reason once, without an 'at — (…)' whose own reason read as if it were the maximum's; every
+    time interval lies within [0, t_end] (the jackknife's normal interval ran to 5.04e-7 s with t_end 3e-7 s)."""
+    point = ["--set", "eta=0", "--set", "detuning=1", "--set", "mass=2e-17", "--set", "power=0.2", "--set",
+             "temperature=0.01", "--pair", "a1,b1", "--method", "langevin", "--trajectories", "200", "--t-end", "3e-7"]
+    code, out, _ = run(capsys, "evolve", *point, "--json")
+    assert code == 0
+    d = json.loads(out)["transient_metrics"]
+    assert d["max_E_N"]["value"] is None
+    for key in ("birth_time", "time_of_max", "settling_time"):
+        ci = d[key]["ci"]
+        assert ci is None or 0.0 <= ci[0] <= ci[1] <= 3e-7, (key, ci)
+    code, text, _ = run(capsys, "evolve", *point)
+    line = next(s for s in text.splitlines() if "max E_N" in s)
+    assert code == 0 and "max E_N: — (withheld: no distinct maximum" in line and " at —" not in line

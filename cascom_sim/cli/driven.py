@@ -255,7 +255,8 @@ def run_driven_evolve(args, params, options, pair) -> int:
     print(f"  E_N(t_end) = {num(ev.E_N[-1], '.6g')};  Lyapunov at the final drift: "
           f"{num(ev.final_lyapunov_E_N, '.6g')}")
     born = "detected (95 %) by" if (m.birth_time.note or "").startswith("detection") else "birth"
-    print(f"  {born}: {fmt(m.birth_time, 1, ' s')};  max E_N: {fmt(m.max_E_N, spec='.6g')} at {fmt(m.time_of_max, 1, ' s')};  "
+    at = f" at {fmt(m.time_of_max, 1, ' s')}" if m.max_E_N.value is not None else ""  # else the note says why
+    print(f"  {born}: {fmt(m.birth_time, 1, ' s')};  max E_N: {fmt(m.max_E_N, spec='.6g')}{at};  "
           f"settled within {m.tolerance:g} from {fmt(m.settling_time, 1, ' s')}")
     print(f"  wall time: {ev.stats['wall_time_s']:.3g} s" + (f", plot {args.plot}" if args.plot else ""))
     return 0

@@ -234,8 +234,10 @@ def cmd_evolve(args) -> int:
         tm = _interpolated_metrics(ev)
         if tm is not None:  # interpolated between samples; for ensembles with intervals, withheld where noisy
             born = "detected (95 %) by" if (tm.birth_time.note or "").startswith("detection") else "birth"
+            # a withheld maximum's note already says why its time is not given
+            at = f" at {metric_text(tm.time_of_max, 1, ' s')}" if tm.max_E_N.value is not None else ""
             print(f"  {born}: {metric_text(tm.birth_time, 1, ' s')};  max E_N: {metric_text(tm.max_E_N, spec='.6g')}"
-                  f" at {metric_text(tm.time_of_max, 1, ' s')};  within {tm.tolerance:g} of stationary from: "
+                  f"{at};  within {tm.tolerance:g} of stationary from: "
                   f"{metric_text(tm.settling_time, 1, ' s')}")
         else:
             print(f"  max E_N = {num(m.max_E_N, '.6g')} at t = {num(m.time_of_max, '.4g', ' s')};  "

@@ -217,6 +217,8 @@ def interpolated_metrics(times, formal, tolerance=1e-3, resolved=True, formal_gr
             xs = np.asarray(xs)
             se = np.sqrt((G - 1) / G * np.sum((xs - xs.mean()) ** 2))
             ci = (v - q * se, v + q * se)
+            if i != 1:  # a time: the interval says where in the simulated span it lies, never outside it
+                ci = (max(ci[0], float(times[0])), min(ci[1], float(times[-1])))
             if 2 * q * se > abs(v):
                 mets.append(Metric(None, ci, "withheld: 95 % interval wider than the value"))
             else:
