@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -49,6 +50,8 @@ def test_steady_table_names_conventions(capsys):
     assert code == 0
     assert "units reading literal" in out and "coupling standard" in out and "bath brownian" in out
     assert "stable: False" in out
+    # every rate printed with its unit, the noise check's eigenvalue too
+    assert re.search(r"min eig of D \+ i\(AΩ\+ΩAᵀ\)/2 = \S+ 1/s;", out) and re.search(r"max Re λ = \S+ 1/s", out)
 
 
 @pytest.mark.parametrize("argv,fragment", [

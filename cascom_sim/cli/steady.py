@@ -89,7 +89,7 @@ def _verdict_lines(s) -> list[str]:
     lines = [
         f"  stable: {s.stable}  (eigenvalues: {s.stability.by_eigenvalues}, Routh–Hurwitz: "
         f"{s.stability.by_routh_hurwitz}; max Re λ = {s.stability.max_re_eigenvalue:.4g} 1/s)",
-        f"  noise physical: {s.noise_physical}  (min eig of D + i(AΩ+ΩAᵀ)/2 = {s.noise_min_eigenvalue:.4g}; "
+        f"  noise physical: {s.noise_physical}  (min eig of D + i(AΩ+ΩAᵀ)/2 = {s.noise_min_eigenvalue:.4g} 1/s; "
         f"rounding forgiven: {NOISE_RTOL:.0e} of the largest rate)",
         f"  bona fide V: {fmt(s.bona_fide, '')}  (min eig of V + iΩ/2 = {fmt(s.bona_fide_min_eigenvalue, '.3g')})",
         f"  E_N({s.pair[0]},{s.pair[1]}) = {fmt(s.E_N)}",
