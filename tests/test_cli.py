@@ -400,3 +400,15 @@ def test_common_options_are_on_every_subcommand_but_validate():
     for name, p in subparsers.choices.items():
         flags = {s for a in p._actions for s in a.option_strings}
         assert (common <= flags) == (name != "validate"), name
+
+
+def test_steady_bare_detuning_json_does_not_claim_the_unused_detuning(capsys):
+    """--bare-detuning ignores the 'detuning' parameter: its JSON branches do not list it (nor its Δ in rad/s)
+    as if they had been computed there; each has its own effective detunings."""
+    code, out, _ = run(capsys, "steady", "--bare-detuning", "1.2", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["bare_detuning"] == 1.2 and "not used" in d["note"] and d["branches"]
+    for b in d["branches"]:
+        assert "detuning" not in b["parameters"]["values"] and "detuning" not in b["parameters"]["units"]
+        assert "delta_rad_s" not in b["parameters"]["derived"] and "power" in b["parameters"]["values"]
+        assert len(b["effective_detuning_rad_s"]) == 2 and b["bare_detuning_rad_s"] is not None

@@ -62,6 +62,15 @@ def _network_lines(s) -> list[str]:
     return lines
 
 
+def _without_unused_detuning(branch: dict) -> dict:
+    """A branch of ``--bare-detuning`` without the 'detuning' parameter (and its Δ in rad/s), which it
+    ignores: listing them would claim a detuning the branch was not computed at."""
+    p = branch.get("parameters") or {}
+    for part, key in (("values", "detuning"), ("units", "detuning"), ("derived", "delta_rad_s")):
+        (p.get(part) or {}).pop(key, None)
+    return branch
+
+
 def steady_table(s, bare_detuning: float | None = None) -> str:
     """The text table of one steady state; with ``bare_detuning`` (Δ_c/ω_m) the parameter line gives it
     instead of the ``detuning`` parameter, which the self-consistent branches do not use."""
@@ -120,7 +129,10 @@ def cmd_steady(args) -> int:
         raise ParameterError("model", options.model, "'paper' with --bare-detuning")
     branches = steady_states_from_bare_detuning(params, args.bare_detuning, options, pair)
     if args.json:
-        print(dumps({"bare_detuning": args.bare_detuning, "branches": [steady_json(b) for b in branches]}))
+        print(dumps({"bare_detuning": args.bare_detuning,
+                     "note": "the effective-detuning parameter 'detuning' is not used: each branch's effective "
+                             "detunings follow from the bare one (effective_detuning_rad_s)",
+                     "branches": [_without_unused_detuning(steady_json(b)) for b in branches]}))
     else:
         print(f"{len(branches)} mean-field branch(es) at Δ_c/ω_m = {args.bare_detuning:g}"
               + (" (bistability)" if len(branches) > 1 else ""))
