@@ -127,6 +127,7 @@ def continuation_allowed() -> bool:
     """False inside :func:`points_on_their_own`."""
     return _CONTINUATION.get()
 
+
 _POOL = None
 _POOL_LOCK = threading.Lock()
 

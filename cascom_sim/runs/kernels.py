@@ -243,7 +243,7 @@ def _rightmost_by_newton(S, c, n, scale, start, x, dx, b, row0, row1, new):
 def _hessenberg(H, ort, f, n):
     """Householder reduction H ← Qᵀ H Q to upper Hessenberg form (EISPACK orthes; ``f`` is length-n
     scratch).  The Householder vectors stay below the subdiagonal of H and in ``ort``;
-    :func:`_hessenberg_finish` builds Q from them (if wanted) and clears them."""
+    :func:`_hessenberg_finish` builds Q from them and clears them."""
     for m in range(1, n - 1):
         scale = 0.0
         for i in range(m, n):
@@ -321,24 +321,24 @@ def _hessenberg_elimination(H, n):
 
 
 @numba.njit(**_JIT)
-def _hessenberg_finish(H, Z, ort, n, want_z):
-    """Accumulate Z = Q of :func:`_hessenberg` if ``want_z`` (EISPACK ortran), then zero H below its
-    subdiagonal."""
-    if want_z:
-        for i in range(n):
-            for j in range(n):
-                Z[i, j] = 1.0 if i == j else 0.0
-        for m in range(n - 2, 0, -1):
-            if H[m, m - 1] != 0.0:
-                for i in range(m + 1, n):
-                    ort[i] = H[i, m - 1]
-                for j in range(m, n):
-                    g = 0.0
-                    for i in range(m, n):
-                        g += ort[i] * Z[i, j]
-                    g = (g / ort[m]) / H[m, m - 1]
-                    for i in range(m, n):
-                        Z[i, j] += g * ort[i]
+def _hessenberg_finish(H, Z, ort, n):
+    """Accumulate Z = Q of :func:`_hessenberg` (EISPACK ortran), then zero H below its subdiagonal.  (Only
+    the Lyapunov path reduces by Householder, and it needs Z; eigenvalues alone come from the elimination
+    form.)"""
+    for i in range(n):
+        for j in range(n):
+            Z[i, j] = 1.0 if i == j else 0.0
+    for m in range(n - 2, 0, -1):
+        if H[m, m - 1] != 0.0:
+            for i in range(m + 1, n):
+                ort[i] = H[i, m - 1]
+            for j in range(m, n):
+                g = 0.0
+                for i in range(m, n):
+                    g += ort[i] * Z[i, j]
+                g = (g / ort[m]) / H[m, m - 1]
+                for i in range(m, n):
+                    Z[i, j] += g * ort[i]
     for i in range(2, n):
         for j in range(i - 1):
             H[i, j] = 0.0
@@ -730,7 +730,7 @@ def _point(a, d, p, pairs, max_re, by_newton, by_eig, by_rh, noise, bona, en, V,
                 for j in range(n):
                     S[i, j] = a[i, j]
             _hessenberg(S, ort, fscr, n)
-            _hessenberg_finish(S, Z, ort, n, True)
+            _hessenberg_finish(S, Z, ort, n)
         if _schur(S, Z, wr, wi, blk, n, stable_rh):
             k = 0
             for i in range(n):
@@ -980,8 +980,9 @@ def _first_load():
 
 
 def _run(block_fn, first, D, pairs, N, n, threads, keep_covariance, extra=(), extra_out=()):
-    """``block_fn(first[lo:hi], D, pairs, 0, hi − lo, *outputs[lo:hi], *extra, *extra_out[lo:hi])`` over
-    the N points, in blocks of :data:`KERNEL_BLOCK` claimed by threads."""
+    """``block_fn(first[lo:hi], D, pairs, 0, hi − lo, *outputs[lo:hi], V, keep_covariance, continuation,
+    *extra, *extra_out[lo:hi])`` over the N points, in blocks of :data:`KERNEL_BLOCK` claimed by threads
+    (``continuation``: False inside :func:`cascom_sim.runs.executor.points_on_their_own`)."""
     D = np.asarray(D, dtype=float)
     # one diffusion matrix shared by every point (e.g. a sweep over detunings) is passed once, not N times
     shared = D.ndim == 2 or (N > 1 and D.strides[0] == 0) or D.shape[0] == 1
