@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
+import sys
 
 from ..errors import ParameterError
 from ..gaussian import is_noise_physical
+from ..gaussian.stability import max_real_eigenvalue
 from .common import check_times_memory, dumps, num, parameters_block, refuse_network, resolve
 from .driven import _pairs, add_drive_arguments, check_driven_work, drive_from_args
 
@@ -44,10 +45,8 @@ def cmd_floquet(args) -> int:
     check_times_memory(args.points, d + 1, FLOQUET_MEMORY, "fewer --points")
     check_driven_work(system.model.drift, drive, [0.0, drive.period], system.omega_m, span_name="drive period",
                       rtol=args.rtol)
-    growth = float(np.max(np.linalg.eigvals(np.asarray(system.model.drift, float)).real))
+    growth = float(max_real_eigenvalue(system.model.drift))
     if growth * drive.period > 1:  # say so before a search that can take long and fail (e.g. 18 s at the paper's point)
-        import sys
-
         print(f"cascom: note: without the modulation this point is unstable (max Re λ = {growth:.4g} 1/s, a growth "
               f"of e^{growth * drive.period:.3g} over one period): a periodic state is unlikely and the "
               "integration may take long or fail; cascom steady shows the unmodulated point", file=sys.stderr)

@@ -6,7 +6,7 @@ from __future__ import annotations
 def register(sub, common) -> None:
     p = sub.add_parser("validate", help="the paper's claims beside what the models compute (report + figures)")
     p.add_argument("--quick", action="store_true",
-                   help="coarse grids: about 10–15 s on 2 cores (without it ~40–50 s)")
+                   help="coarse grids: about 10–15 s on 2 cores (without it about 25 s)")
     p.add_argument("--out", default="results", metavar="DIR",
                    help="directory for REPORT.md, report.json, the figures and their data (default results)")
     p.set_defaults(func=cmd_validate)
